@@ -1,0 +1,25 @@
+"""Every error SalesPulse raises on purpose.
+
+    SalesPulseError
+    ├── ConfigError          bad settings or config file; fatal at start-up
+    ├── BrokerError          the local Kafka could not be fetched, started or reached
+    └── ImportMappingError   a CSV import mapping is invalid
+"""
+
+from __future__ import annotations
+
+
+class SalesPulseError(Exception):
+    """Root of SalesPulse's own errors."""
+
+
+class ConfigError(SalesPulseError):
+    """Settings are invalid; the message names the field."""
+
+
+class BrokerError(SalesPulseError):
+    """The local broker could not be provisioned, started or reached."""
+
+
+class ImportMappingError(SalesPulseError):
+    """A column mapping for ``salespulse import`` is invalid."""

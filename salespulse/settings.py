@@ -1,0 +1,163 @@
+"""One frozen settings tree for every process (worker, CLI, tests).
+
+Sources, highest first: constructor arguments, ``SALESPULSE_*`` environment
+variables (nested with ``__``, e.g. ``SALESPULSE_KAFKA__BOOTSTRAP_SERVERS``), the
+YAML file named by ``SALESPULSE_CONFIG``, then defaults. Secrets are ``SecretStr``
+so they print as ``**********`` in logs, reprs and error messages.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsError,
+    SettingsConfigDict,
+    YamlConfigSettingsSource,
+)
+
+from salespulse.exceptions import ConfigError
+
+_HOME_CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "salespulse"
+_HOST_PORT = r"^[A-Za-z0-9.\-\[\]:]+:\d{1,5}$"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class KafkaSettings(_Section):
+    bootstrap_servers: Annotated[
+        list[Annotated[str, Field(pattern=_HOST_PORT)]], Field(min_length=1), NoDecode
+    ] = Field(
+        default=["127.0.0.1:9092"],
+        description="host:port list; a comma-separated string is accepted too.",
+    )
+    security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = Field(
+        default="PLAINTEXT", description="Kafka security.protocol."
+    )
+    sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = Field(
+        default=None, description="SASL mechanism when security_protocol is SASL_*."
+    )
+    sasl_username: str | None = Field(default=None, description="SASL user name.")
+    sasl_password: SecretStr | None = Field(default=None, description="SASL password (secret).")
+    ssl_cafile: Path | None = Field(default=None, description="CA bundle for SSL.")
+
+    @field_validator("bootstrap_servers", mode="before")
+    @classmethod
+    def _split(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @property
+    def bootstrap(self) -> str:
+        return ",".join(self.bootstrap_servers)
+
+
+class TopicSettings(_Section):
+    events: str = Field(default="sales.events", description="Raw events from producers.")
+    typed: str = Field(default="sales.events.typed", description="Validated events.")
+    dlq: str = Field(default="sales.events.dlq", description="Dead letters with reasons.")
+    partitions: int = Field(default=4, ge=1, le=1024, description="Partitions per topic.")
+    replication_factor: int = Field(default=1, ge=1, le=16, description="Replicas per topic.")
+
+
+class IngestSettings(_Section):
+    max_message_bytes: int = Field(
+        default=64 * 1024, ge=256, le=16 * 1024 * 1024, description="Larger messages are DLQ'd."
+    )
+    dlq_payload_bytes: int = Field(
+        default=4096, ge=0, le=1024 * 1024, description="Prefix of the original kept in the DLQ."
+    )
+    dedup_horizon_seconds: float = Field(
+        default=7 * 86400, gt=0, description="A repeated id within this event-time span is a dup."
+    )
+    dedup_max_ids: int = Field(
+        default=2_000_000, ge=1000, description="Bound on remembered ids per worker."
+    )
+    batch_size: int = Field(default=2000, ge=1, le=100_000, description="Events per batch.")
+    batch_within_seconds: float = Field(
+        default=0.05, gt=0, le=10, description="Max wait to fill a batch."
+    )
+
+
+class WorkerSettings(_Section):
+    app_id: str = Field(default="salespulse", pattern=r"^[A-Za-z0-9._\-]+$", description="Group.")
+    store: str = Field(
+        default="rocksdb://", pattern=r"^(rocksdb|memory|aerospike)://", description="Faust store."
+    )
+    data_dir: Path = Field(default=Path("salespulse-data"), description="Table state directory.")
+    web_port: int = Field(default=6066, ge=1, le=65535, description="HTTP port (/metrics).")
+    web_host: str = Field(default="127.0.0.1", description="HTTP bind address.")
+    log_level: Literal["debug", "info", "warning", "error"] = Field(default="info")
+
+
+class BrokerSettings(_Section):
+    kafka_version: str = Field(
+        default="4.1.1", pattern=r"^4\.\d+\.\d+$", description="Apache Kafka 4.x from Maven."
+    )
+    cache_dir: Path = Field(default=_HOME_CACHE, description="Jar cache (outside the repo).")
+    data_dir: Path | None = Field(
+        default=None, description="Log dir; default <cache_dir>/broker-<port>."
+    )
+    heap: str = Field(default="512m", pattern=r"^\d+[mMgG]$", description="JVM -Xmx.")
+    start_timeout_seconds: float = Field(default=120, gt=0, description="Wait for metadata.")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="SALESPULSE_",
+        env_nested_delimiter="__",
+        frozen=True,
+        extra="forbid",
+        yaml_file=os.environ.get("SALESPULSE_CONFIG"),
+    )
+
+    kafka: KafkaSettings = Field(default_factory=KafkaSettings)
+    topics: TopicSettings = Field(default_factory=TopicSettings)
+    ingest: IngestSettings = Field(default_factory=IngestSettings)
+    worker: WorkerSettings = Field(default_factory=WorkerSettings)
+    broker: BrokerSettings = Field(default_factory=BrokerSettings)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        yaml_path = os.environ.get("SALESPULSE_CONFIG")
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        if yaml_path:
+            sources.append(YamlConfigSettingsSource(settings_cls, yaml_file=yaml_path))
+        return tuple(sources)
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings or raise ``ConfigError`` naming each bad field in one line."""
+    config = os.environ.get("SALESPULSE_CONFIG")
+    if config and not Path(config).is_file():
+        raise ConfigError(f"SALESPULSE_CONFIG: no such file {config!r}")
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        raise ConfigError(describe_validation_error(exc)) from None
+    except SettingsError as exc:
+        raise ConfigError(f"invalid configuration: {exc}") from None
+
+
+def describe_validation_error(exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors(include_url=False, include_input=False):
+        field = ".".join(str(x) for x in err["loc"]) or "<root>"
+        parts.append(f"{field}: {err['msg']}")
+    return "invalid configuration: " + "; ".join(parts)

@@ -1,0 +1,1 @@
+"""Kafka and Faust wiring: topics, the broker launcher, producers and agents."""
