@@ -37,14 +37,14 @@ class Envelope(BaseModel):
     def entity_key(self) -> str:
         """The Kafka message key: events about one entity stay in order on one partition."""
         data: Any = getattr(self, "data")  # noqa: B009 - every concrete event has data
-        for name in _KEY_FIELDS:
+        for name in KEY_FIELDS:
             value = getattr(data, name, None)
             if value is not None:
                 return str(value)
         return self.id
 
 
-_KEY_FIELDS = ("opportunity_id", "lead_id", "customer_id", "order_id", "campaign")
+KEY_FIELDS = ("opportunity_id", "lead_id", "customer_id", "order_id", "campaign")
 
 
 class LeadCreated(Envelope):

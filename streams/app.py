@@ -1,0 +1,63 @@
+"""The Faust application, configured from the one settings tree."""
+
+from __future__ import annotations
+
+import ssl
+from typing import Any
+
+import faust
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    disable_created_metrics,
+    generate_latest,
+)
+
+from salespulse.settings import KafkaSettings, Settings
+
+
+def _credentials(kafka: KafkaSettings) -> Any:
+    context = None
+    if kafka.security_protocol in ("SSL", "SASL_SSL"):
+        context = ssl.create_default_context(
+            cafile=str(kafka.ssl_cafile) if kafka.ssl_cafile else None
+        )
+    if kafka.sasl_mechanism:
+        password = kafka.sasl_password.get_secret_value() if kafka.sasl_password else ""
+        return faust.SASLCredentials(
+            username=kafka.sasl_username or "",
+            password=password,
+            ssl_context=context,
+            mechanism=kafka.sasl_mechanism,
+        )
+    return faust.SSLCredentials(context) if context else None
+
+
+def create_app(settings: Settings, registry: CollectorRegistry) -> faust.App:
+    """A Faust app with a ``/metrics`` page serving ``registry``."""
+    disable_created_metrics()
+    worker = settings.worker
+    app = faust.App(
+        worker.app_id,
+        broker=[f"kafka://{server}" for server in settings.kafka.bootstrap_servers],
+        broker_credentials=_credentials(settings.kafka),
+        store=worker.store,
+        datadir=str(worker.data_dir),
+        web_port=worker.web_port,
+        web_bind=worker.web_host,
+        web_host=worker.web_host,
+        topic_partitions=settings.topics.partitions,
+        topic_replication_factor=settings.topics.replication_factor,
+        consumer_auto_offset_reset="earliest",
+        autodiscover=False,
+        producer_linger_ms=5,
+        producer_max_batch_size=256 * 1024,
+    )
+
+    @app.page("/metrics")
+    async def metrics(web: faust.web.View, request: faust.web.Request) -> faust.web.Response:
+        response = web.bytes(generate_latest(registry))
+        response.headers["Content-Type"] = CONTENT_TYPE_LATEST
+        return response
+
+    return app

@@ -1,0 +1,56 @@
+"""Prometheus metrics for the pipeline, built against an injected registry.
+
+Children with labels are cached in dicts: ``.labels(x)`` costs ~3.6 µs a call,
+a dict hit ~50 ns, and the label sets are closed (event types, DLQ reasons).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from prometheus_client import CollectorRegistry, Counter, Histogram
+
+from salespulse.events import EVENT_TYPES
+from salespulse.ingest import DeadLetterReason
+
+_BATCH_BUCKETS = (1, 10, 50, 100, 250, 500, 1000, 2000, 5000, 10000)
+
+
+@dataclass
+class IngestMetrics:
+    messages: Counter
+    events: Counter
+    dead_letters: Counter
+    batch_size: Histogram
+    _events_by_type: dict[str, Counter] = field(default_factory=dict)
+    _dl_by_reason: dict[DeadLetterReason, Counter] = field(default_factory=dict)
+
+    @classmethod
+    def create(cls, registry: CollectorRegistry) -> IngestMetrics:
+        metrics = cls(
+            messages=Counter(
+                "salespulse_ingest_messages", "Raw messages consumed by ingest.",
+                registry=registry,
+            ),
+            events=Counter(
+                "salespulse_ingest_events", "Valid events forwarded, by type.", ["type"],
+                registry=registry,
+            ),
+            dead_letters=Counter(
+                "salespulse_ingest_dead_letters", "Messages sent to the dead-letter topic.",
+                ["reason"], registry=registry,
+            ),
+            batch_size=Histogram(
+                "salespulse_ingest_batch_messages", "Messages per ingest batch.",
+                buckets=_BATCH_BUCKETS, registry=registry,
+            ),
+        )
+        metrics._events_by_type = {t: metrics.events.labels(t) for t in EVENT_TYPES}
+        metrics._dl_by_reason = {r: metrics.dead_letters.labels(r.value) for r in DeadLetterReason}
+        return metrics
+
+    def valid(self, event_type: str) -> None:
+        self._events_by_type[event_type].inc()
+
+    def rejected(self, reason: DeadLetterReason) -> None:
+        self._dl_by_reason[reason].inc()
