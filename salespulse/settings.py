@@ -117,7 +117,6 @@ class Settings(BaseSettings):
         env_nested_delimiter="__",
         frozen=True,
         extra="forbid",
-        yaml_file=os.environ.get("SALESPULSE_CONFIG"),
     )
 
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)

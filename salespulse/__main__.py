@@ -1,0 +1,3 @@
+from salespulse.cli import main
+
+main()
