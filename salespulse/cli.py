@@ -81,9 +81,13 @@ def worker() -> None:
 
 @main.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--speed", type=float, default=None,
-              help="Time compression: 3600 plays an hour of event time per second. "
-                   "Omit to send as fast as possible.")
+@click.option(
+    "--speed",
+    type=float,
+    default=None,
+    help="Time compression: 3600 plays an hour of event time per second. "
+    "Omit to send as fast as possible.",
+)
 @click.option("--topic", default=None, help="Target topic (default: the raw events topic).")
 def replay(file: Path, speed: float | None, topic: str | None) -> None:
     """Send a JSONL file of events to Kafka, lines as they are (invalid ones included)."""

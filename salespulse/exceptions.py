@@ -1,9 +1,11 @@
 """Every error SalesPulse raises on purpose.
 
-    SalesPulseError
-    ├── ConfigError          bad settings or config file; fatal at start-up
-    ├── BrokerError          the local Kafka could not be fetched, started or reached
-    └── ImportMappingError   a CSV import mapping is invalid
+SalesPulseError
+├── ConfigError          bad settings or config file; fatal at start-up
+├── BrokerError          the local Kafka could not be fetched, started or reached
+└── ImportMappingError   a CSV import mapping is invalid
+    ├── MappingNotFoundError  no packaged mapping by that name and no such file
+    └── ImportSourceError     the CSV cannot be read as its mapping describes
 """
 
 from __future__ import annotations
@@ -23,3 +25,11 @@ class BrokerError(SalesPulseError):
 
 class ImportMappingError(SalesPulseError):
     """A column mapping for ``salespulse import`` is invalid."""
+
+
+class MappingNotFoundError(ImportMappingError):
+    """``--mapping`` names neither a packaged mapping nor an existing file."""
+
+
+class ImportSourceError(ImportMappingError):
+    """The CSV is missing, undecodable, or lacks a column its mapping uses."""

@@ -40,7 +40,7 @@ def local_port(settings: Settings) -> int:
     return int(port)
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port: int = s.getsockname()[1]
@@ -60,8 +60,16 @@ def ensure_jars(settings: Settings) -> Path:
     pom = (_FILES / "pom.xml").read_text().replace("@KAFKA_VERSION@", settings.broker.kafka_version)
     (home / "pom.xml").write_text(pom)
     shutil.rmtree(libs, ignore_errors=True)
-    cmd = ["mvn", "-q", "-B", "-f", str(home / "pom.xml"), "dependency:copy-dependencies",
-           f"-DoutputDirectory={libs}", "-DincludeScope=runtime"]
+    cmd = [
+        "mvn",
+        "-q",
+        "-B",
+        "-f",
+        str(home / "pom.xml"),
+        "dependency:copy-dependencies",
+        f"-DoutputDirectory={libs}",
+        "-DincludeScope=runtime",
+    ]
     result = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         tail = (result.stdout + result.stderr)[-2000:]
@@ -117,7 +125,7 @@ class LocalBroker:
         port = local_port(self.settings)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         text = (_FILES / "server.properties").read_text()
-        text = text.replace("@PORT@", str(port)).replace("@CONTROLLER_PORT@", str(_free_port()))
+        text = text.replace("@PORT@", str(port)).replace("@CONTROLLER_PORT@", str(free_port()))
         text = text.replace("@LOG_DIR@", str(self.data_dir / "kraft"))
         path = self.data_dir / "server.properties"
         path.write_text(text)
@@ -129,29 +137,49 @@ class LocalBroker:
         if (self.data_dir / "kraft" / "meta.properties").exists():
             return
         cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
-        cmd = [*self._java(libs), "kafka.tools.StorageTool", "format", "-t", cluster_id,
-               "-c", str(config), "--standalone"]
+        cmd = [
+            *self._java(libs),
+            "kafka.tools.StorageTool",
+            "format",
+            "-t",
+            cluster_id,
+            "-c",
+            str(config),
+            "--standalone",
+        ]
         result = subprocess.run(cmd, capture_output=True, text=True, check=False)
         if result.returncode != 0:
             raise BrokerError(f"kafka storage format failed: {result.stdout}{result.stderr}")
 
     def _java(self, libs: Path) -> list[str]:
         java = shutil.which("java", path=os.environ.get("JAVA_HOME", "") + "/bin") or "java"
-        return [java, f"-Xmx{self.settings.broker.heap}", "-XX:+UseG1GC",
-                f"-Dlog4j2.configurationFile={self.data_dir / 'log4j2.yaml'}",
-                "-cp", f"{libs}/*"]
+        return [
+            java,
+            f"-Xmx{self.settings.broker.heap}",
+            "-XX:+UseG1GC",
+            f"-Dlog4j2.configurationFile={self.data_dir / 'log4j2.yaml'}",
+            "-cp",
+            f"{libs}/*",
+        ]
 
     def _launch(self, libs: Path, config: Path) -> subprocess.Popen[bytes]:
         out = (self.data_dir / "broker.stdout").open("ab")
         cmd = [*self._java(libs), "kafka.Kafka", str(config)]
-        return subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, start_new_session=True)
+        return subprocess.Popen(
+            cmd,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
 
     def _wait_ready(self) -> None:
         deadline = time.monotonic() + self.settings.broker.start_timeout_seconds
         while time.monotonic() < deadline:
             if self.process is not None and self.process.poll() is not None:
-                raise BrokerError(f"Kafka exited with {self.process.returncode}; see {self.log_file}")
+                raise BrokerError(
+                    f"Kafka exited with {self.process.returncode}; see {self.log_file}"
+                )
             if metadata_answers(self.settings, timeout=1.0):
                 return
             time.sleep(0.2)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import faust
 
@@ -53,8 +53,13 @@ class IngestPipeline:
             return True, raw, [(TYPE_HEADER, event_type.encode())]
         self.metrics.rejected(result.reason)
         letter = dead_letter(
-            result, raw, topic=message.topic, partition=message.partition,
-            offset=message.offset, key=message.key, keep_bytes=self.keep_bytes,
+            result,
+            raw,
+            topic=message.topic,
+            partition=message.partition,
+            offset=message.offset,
+            key=message.key,
+            keep_bytes=self.keep_bytes,
         )
         return False, letter.to_json(), [("salespulse-reason", result.reason.value.encode())]
 
@@ -77,8 +82,10 @@ def register_ingest(app: faust.App, settings: Settings, metrics: IngestMetrics) 
             await target.send(key=message.key, value=value, headers=headers)
 
     @app.agent(raw_topic, name="salespulse.ingest")
-    async def ingest(stream: faust.StreamT) -> None:
-        async for events in stream.take_events(size, within=within):
+    async def ingest(stream: faust.StreamT[Any]) -> None:
+        # take_events is on faust.Stream but missing from the StreamT protocol
+        batches = cast(faust.Stream[Any], stream).take_events(size, within=within)
+        async for events in batches:
             await forward(events)
 
     return ingest

@@ -38,7 +38,9 @@ async def ensure_topics(settings: Settings, names: list[str] | None = None) -> N
     try:
         existing = set(await admin.list_topics())
         new = [
-            NewTopic(n, num_partitions=topics.partitions, replication_factor=topics.replication_factor)
+            NewTopic(
+                n, num_partitions=topics.partitions, replication_factor=topics.replication_factor
+            )
             for n in wanted
             if n not in existing
         ]

@@ -29,20 +29,27 @@ class IngestMetrics:
     def create(cls, registry: CollectorRegistry) -> IngestMetrics:
         metrics = cls(
             messages=Counter(
-                "salespulse_ingest_messages", "Raw messages consumed by ingest.",
+                "salespulse_ingest_messages",
+                "Raw messages consumed by ingest.",
                 registry=registry,
             ),
             events=Counter(
-                "salespulse_ingest_events", "Valid events forwarded, by type.", ["type"],
+                "salespulse_ingest_events",
+                "Valid events forwarded, by type.",
+                ["type"],
                 registry=registry,
             ),
             dead_letters=Counter(
-                "salespulse_ingest_dead_letters", "Messages sent to the dead-letter topic.",
-                ["reason"], registry=registry,
+                "salespulse_ingest_dead_letters",
+                "Messages sent to the dead-letter topic.",
+                ["reason"],
+                registry=registry,
             ),
             batch_size=Histogram(
-                "salespulse_ingest_batch_messages", "Messages per ingest batch.",
-                buckets=_BATCH_BUCKETS, registry=registry,
+                "salespulse_ingest_batch_messages",
+                "Messages per ingest batch.",
+                buckets=_BATCH_BUCKETS,
+                registry=registry,
             ),
         )
         metrics._events_by_type = {t: metrics.events.labels(t) for t in EVENT_TYPES}

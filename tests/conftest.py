@@ -13,7 +13,9 @@ from streams.broker import LocalBroker
 from tests.support.kafka import free_port
 
 SHARED_DATA = Path(
-    os.environ.get("SALESPULSE_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data")
+    os.environ.get(
+        "SALESPULSE_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"
+    )
 )
 
 

@@ -33,9 +33,7 @@ def _known_currency(code: str) -> str:
     return code
 
 
-Currency = Annotated[
-    str, StringConstraints(pattern=r"^[A-Z]{3}$"), AfterValidator(_known_currency)
-]
+Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$"), AfterValidator(_known_currency)]
 
 Money = Annotated[
     Decimal,

@@ -36,13 +36,20 @@ def test_remote_bootstrap_that_is_down_is_not_started_locally() -> None:
 def test_cli_broker_starts_and_stops_on_sigterm(kafka: Settings, tmp_path: Path) -> None:
     port = free_port()
     settings = kafka.model_copy(
-        update={"kafka": kafka.kafka.model_copy(update={"bootstrap_servers": [f"127.0.0.1:{port}"]})}
+        update={
+            "kafka": kafka.kafka.model_copy(update={"bootstrap_servers": [f"127.0.0.1:{port}"]})
+        }
     )
     env = settings_env(settings)
     env["SALESPULSE_BROKER__DATA_DIR"] = str(tmp_path / "kafka")
     env["SALESPULSE_BROKER__CACHE_DIR"] = str(kafka.broker.cache_dir)
-    proc = subprocess.Popen([sys.executable, "-m", "salespulse", "broker"], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "salespulse", "broker"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         assert proc.stdout is not None
         lines = [proc.stdout.readline()]

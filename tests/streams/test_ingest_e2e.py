@@ -49,8 +49,10 @@ def _invalid() -> dict[bytes, tuple[bytes, str]]:
         b"naive-time": (orjson.dumps(naive), "schema_invalid"),
         b"currency": (orjson.dumps(bad_currency), "schema_invalid"),
         b"extra-field": (orjson.dumps(extra), "schema_invalid"),
-        b"oversized": (orjson.dumps({**example("lead.created", 904), "pad": "x" * MAX_BYTES}),
-                       "oversized"),
+        b"oversized": (
+            orjson.dumps({**example("lead.created", 904), "pad": "x" * MAX_BYTES}),
+            "oversized",
+        ),
         b"duplicate": (orjson.dumps(dup), "duplicate"),
     }
     return cases
@@ -80,5 +82,5 @@ async def test_every_message_ends_typed_or_dead_lettered(kafka: Settings, tmp_pa
         assert letter["errors"], "the DLQ record says why"
     assert letters[b"currency"]["errors"][0]["path"] == "data.currency"
     assert letters[b"oversized"]["payload_truncated"] is False  # 4 KiB prefix kept whole
-    assert "salespulse_ingest_dead_letters_total{reason=\"schema_invalid\"} 3.0" in metrics
+    assert 'salespulse_ingest_dead_letters_total{reason="schema_invalid"} 3.0' in metrics
     assert f"salespulse_ingest_messages_total {len(valid) + len(invalid)}.0" in metrics

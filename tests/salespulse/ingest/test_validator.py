@@ -80,8 +80,7 @@ def test_dead_letter_keeps_bounded_prefix_and_position() -> None:
     raw = b'{"broken": ' + b"9" * 100
     rejection = _validator().check(raw)
     assert isinstance(rejection, Rejection)
-    letter = dead_letter(rejection, raw, topic="t", partition=3, offset=42, key=b"k",
-                         keep_bytes=16)
+    letter = dead_letter(rejection, raw, topic="t", partition=3, offset=42, key=b"k", keep_bytes=16)
     assert letter.payload == raw[:16].decode()
     assert letter.payload_truncated and letter.payload_size == len(raw)
     assert (letter.topic, letter.partition, letter.offset, letter.key) == ("t", 3, 42, "k")
@@ -93,15 +92,19 @@ def test_binary_payload_is_base64_in_dead_letter() -> None:
     raw = b"\xff\x00\x01"
     rejection = _validator().check(raw)
     assert isinstance(rejection, Rejection)
-    letter = dead_letter(rejection, raw, topic="t", partition=0, offset=0, key=None,
-                         keep_bytes=100)
+    letter = dead_letter(rejection, raw, topic="t", partition=0, offset=0, key=None, keep_bytes=100)
     assert letter.payload_encoding == "base64" and letter.payload == "/wAB"
 
 
 _json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=20),
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(st.text(max_size=10), children, max_size=4),
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=20),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4)
+    ),
     max_leaves=20,
 )
 
@@ -113,8 +116,19 @@ def _mutated_events() -> st.SearchStrategy[bytes]:
         target[key.removeprefix("data.")] = value
         return _b(event)
 
-    keys = st.sampled_from(["id", "time", "type", "source", "data", "data.amount",
-                            "data.currency", "data.rep", "data.x"])
+    keys = st.sampled_from(
+        [
+            "id",
+            "time",
+            "type",
+            "source",
+            "data",
+            "data.amount",
+            "data.currency",
+            "data.rep",
+            "data.x",
+        ]
+    )
     return st.builds(mutate, st.sampled_from(EVENT_TYPES), keys, _json_values)
 
 

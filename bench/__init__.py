@@ -1,0 +1,1 @@
+"""Benchmarks through the real broker; ratios, not absolute numbers, are the result."""

@@ -1,0 +1,78 @@
+"""Run ``salespulse worker`` as a child process: used by the demo, the benchmark and tests.
+
+The child gets its settings through ``SALESPULSE_*`` variables, the same way an
+operator would configure it, so what runs here is what runs in production.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+
+from salespulse.settings import Settings
+
+
+def settings_env(settings: Settings) -> dict[str, str]:
+    """The environment that makes a child process load ``settings`` (secrets included)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SALESPULSE_")}
+    dumped = settings.model_dump(mode="json", exclude={"broker"})
+    for section, values in dumped.items():
+        for name, value in values.items():
+            if value is None:
+                continue
+            if isinstance(value, list):
+                value = ",".join(str(v) for v in value)
+            env[f"SALESPULSE_{section.upper()}__{name.upper()}"] = str(value)
+    if settings.kafka.sasl_password is not None:
+        env["SALESPULSE_KAFKA__SASL_PASSWORD"] = settings.kafka.sasl_password.get_secret_value()
+    return env
+
+
+@contextlib.contextmanager
+def worker_process(settings: Settings, log_path: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """A worker whose ``/metrics`` answers; terminated (SIGTERM, then SIGKILL) on exit."""
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "salespulse", "worker"],
+            env=settings_env(settings),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+        try:
+            wait_http(f"http://127.0.0.1:{settings.worker.web_port}/metrics", proc, log_path)
+            yield proc
+        finally:
+            stop(proc)
+
+
+def stop(proc: subprocess.Popen[bytes], timeout: float = 30) -> None:
+    if proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def wait_http(url: str, proc: subprocess.Popen[bytes], log_path: Path, timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            tail = log_path.read_text(errors="replace")[-3000:]
+            raise RuntimeError(f"worker exited with {proc.returncode}:\n{tail}")
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(url, timeout=1).status_code == 200:
+                return
+        time.sleep(0.3)
+    raise TimeoutError(f"{url} did not answer; log:\n{log_path.read_text()[-3000:]}")
