@@ -1,0 +1,1 @@
+"""Alert lifecycle, routing and delivery policy (plain Python, no faust or Kafka)."""

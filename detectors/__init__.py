@@ -1,0 +1,1 @@
+"""Anomaly detectors over KPI series (plain Python, no faust or Kafka)."""

@@ -1,0 +1,80 @@
+"""A live terminal view of a worker, read from its own ``/metrics`` page.
+
+Reading the exposition (rather than sharing memory) means the view shows
+exactly what Prometheus would scrape.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import httpx
+from prometheus_client.parser import text_string_to_metric_families
+from rich.console import Group
+from rich.table import Table
+
+
+@dataclass
+class Snapshot:
+    at: float
+    messages: float = 0.0
+    by_type: dict[str, float] = field(default_factory=dict)
+    by_reason: dict[str, float] = field(default_factory=dict)
+
+
+def scrape(url: str) -> Snapshot:
+    text = httpx.get(url, timeout=5).text
+    snap = Snapshot(at=time.monotonic())
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == "salespulse_ingest_messages_total":
+                snap.messages = sample.value
+            elif sample.name == "salespulse_ingest_events_total":
+                snap.by_type[sample.labels["type"]] = sample.value
+            elif sample.name == "salespulse_ingest_dead_letters_total":
+                snap.by_reason[sample.labels["reason"]] = sample.value
+    return snap
+
+
+def _rates(now: dict[str, float], before: dict[str, float], seconds: float) -> dict[str, float]:
+    rates: dict[str, float] = defaultdict(float)
+    for key, value in now.items():
+        rates[key] = (value - before.get(key, 0.0)) / seconds if seconds > 0 else 0.0
+    return rates
+
+
+def _table(title: str, header: str, now: dict[str, float], rates: dict[str, float]) -> Table:
+    table = Table(title=title, title_justify="left", expand=False)
+    table.add_column(header)
+    table.add_column("total", justify="right")
+    table.add_column("per s", justify="right")
+    for key in sorted(now, key=lambda k: -now[k]):
+        if now[key] > 0:
+            table.add_row(key, f"{now[key]:,.0f}", f"{rates[key]:,.1f}")
+    return table
+
+
+def render(now: Snapshot, before: Snapshot | None, header: str) -> Group:
+    seconds = now.at - before.at if before else 0.0
+    prev = before or Snapshot(at=now.at)
+    valid = sum(now.by_type.values())
+    dead = sum(now.by_reason.values())
+    summary = Table.grid(padding=(0, 2))
+    summary.add_row(header)
+    summary.add_row(
+        f"consumed [bold]{now.messages:,.0f}[/]   typed [green]{valid:,.0f}[/]   "
+        f"dead-lettered [red]{dead:,.0f}[/]   "
+        f"rate [bold]{(now.messages - prev.messages) / seconds if seconds else 0:,.0f}[/]/s"
+    )
+    return Group(
+        summary,
+        _table("Events by type", "type", now.by_type, _rates(now.by_type, prev.by_type, seconds)),
+        _table(
+            "Dead letters by reason",
+            "reason",
+            now.by_reason,
+            _rates(now.by_reason, prev.by_reason, seconds),
+        ),
+    )
