@@ -97,6 +97,80 @@ def replay(file: Path, speed: float | None, topic: str | None) -> None:
     click.echo(f"sent {report.sent} messages in {report.seconds:.2f}s ({report.rate:,.0f}/s)")
 
 
+@main.command()
+@click.option("--rate", type=float, default=300.0, show_default=True, help="Events per second.")
+@click.option("--days", type=int, default=90, show_default=True, help="Simulated days.")
+@click.option("--seed", type=int, default=None, help="Simulator seed (default: from the clock).")
+@click.option("--anomalies", default="all", show_default=True, help="Kinds to inject, or ''.")
+@click.option(
+    "--faults",
+    type=float,
+    default=0.01,
+    show_default=True,
+    help="Share of events followed by a bad message.",
+)
+@click.option("--duration", type=float, default=None, help="Stop after this many seconds.")
+def demo(
+    rate: float, days: int, seed: int | None, anomalies: str, faults: float, duration: float | None
+) -> None:
+    """Live demo: local Kafka, a worker and the simulator, with live ingest counts."""
+    import time
+
+    from rich.console import Console
+
+    from salespulse.simulate import SimulationConfig, parse_anomalies, simulate
+    from streams.demo import DemoOptions, run_demo
+
+    settings = _settings()
+    config = SimulationConfig(
+        seed=seed if seed is not None else int(time.time()),
+        days=days,
+        anomalies=parse_anomalies(anomalies),
+    )
+    options = DemoOptions(rate=rate, fault_ratio=faults, duration=duration)
+    try:
+        run_demo(settings, simulate(config).events, options, Console())
+    except SalesPulseError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@main.command()
+@click.option(
+    "--events",
+    "count",
+    type=int,
+    default=200_000,
+    show_default=True,
+    help="Events to produce (the simulator's mix).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+def bench(count: int, as_json: bool) -> None:
+    """Ingest throughput through the real broker, as a ratio of plain aiokafka consumption."""
+    from itertools import islice
+
+    from bench.ingest import as_dict, run
+    from salespulse.simulate import SimulationConfig, simulate
+    from streams.broker import LocalBroker
+
+    settings = _settings()
+    broker = LocalBroker(settings)
+    started = broker.start()
+    try:
+        config = SimulationConfig(seed=7, days=3660, scale=4.0)
+        values = [e.to_json() for e in islice(simulate(config).events, count)]
+        result = as_dict(run(settings, values))
+    finally:
+        if started:
+            broker.stop()
+    if started:
+        result["broker_start_seconds"] = round(broker.started_in or 0.0, 2)
+    if as_json:
+        click.echo(orjson.dumps(result, option=orjson.OPT_INDENT_2).decode())
+    else:
+        for key, value in result.items():
+            click.echo(f"{key:>24}: {value:,}")
+
+
 def _register_optional() -> None:
     from salespulse.importers.command import import_command
     from salespulse.simulate.command import simulate

@@ -56,6 +56,10 @@ class IngestMetrics:
         metrics._dl_by_reason = {r: metrics.dead_letters.labels(r.value) for r in DeadLetterReason}
         return metrics
 
+    def batch(self, messages: int) -> None:
+        self.messages.inc(messages)
+        self.batch_size.observe(messages)
+
     def valid(self, event_type: str) -> None:
         self._events_by_type[event_type].inc()
 

@@ -9,7 +9,7 @@ from prometheus_client import CollectorRegistry
 
 from salespulse.settings import Settings
 from streams.app import create_app
-from streams.ingest_agent import register_ingest
+from streams.ingest_service import IngestService
 from streams.kafka_client import ensure_topics
 from streams.metrics import IngestMetrics
 
@@ -17,7 +17,12 @@ from streams.metrics import IngestMetrics
 def build(settings: Settings, registry: CollectorRegistry | None = None) -> faust.App:
     registry = registry or CollectorRegistry()
     app = create_app(settings, registry)
-    register_ingest(app, settings, IngestMetrics.create(registry))
+    ingest = IngestService(settings, IngestMetrics.create(registry))
+
+    @app.task
+    async def start_ingest() -> None:
+        await app.add_runtime_dependency(ingest)
+
     return app
 
 

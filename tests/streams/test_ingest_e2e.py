@@ -38,7 +38,8 @@ def _invalid() -> dict[bytes, tuple[bytes, str]]:
     v2["schema_version"] = 2
     extra = example("lead.created", 903)
     extra["data"]["colour"] = "red"
-    dup = example("customer.acquired", 0)  # same id as a valid one above
+    # a producer retry: same id and same key as a valid one above, so the same partition
+    dup = example("customer.acquired", 0)
     cases = {
         b"malformed": (b'{"id": "x", ', "malformed_json"),
         b"binary": (b"\x00\xff\xfe\xfa", "malformed_json"),
@@ -53,7 +54,7 @@ def _invalid() -> dict[bytes, tuple[bytes, str]]:
             orjson.dumps({**example("lead.created", 904), "pad": "x" * MAX_BYTES}),
             "oversized",
         ),
-        b"duplicate": (orjson.dumps(dup), "duplicate"),
+        f"good-{dup['id']}".encode(): (orjson.dumps(dup), "duplicate"),
     }
     return cases
 
