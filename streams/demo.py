@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,12 +43,24 @@ class _Producer(threading.Thread):
         self.settings, self.records, self.rate = settings, records, rate
         self.report: ProduceReport | None = None
         self.error: BaseException | None = None
+        self.halt = threading.Event()
 
     def run(self) -> None:
         try:
-            self.report = asyncio.run(produce(self.settings, self.records, rate=self.rate))
+            self.report = asyncio.run(produce(self.settings, self._until_halted(), rate=self.rate))
         except BaseException as exc:  # noqa: BLE001 - reported by the view, not lost
             self.error = exc
+
+    def _until_halted(self) -> Iterator[tuple[bytes | None, bytes]]:
+        for record in self.records:
+            if self.halt.is_set():
+                return
+            yield record
+
+    def stop(self) -> None:
+        """Stop sending and flush what was sent, before the worker and broker go away."""
+        self.halt.set()
+        self.join(timeout=30)
 
 
 def run_demo(
@@ -68,7 +80,10 @@ def run_demo(
             records = with_faults(events, options.fault_ratio)
             producer = _Producer(settings, records, options.rate)
             producer.start()
-            _watch(settings, producer, options, console)
+            try:
+                _watch(settings, producer, options, console)
+            finally:
+                producer.stop()
     finally:
         if started:
             broker.stop()
