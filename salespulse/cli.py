@@ -171,6 +171,22 @@ def bench(count: int, as_json: bool) -> None:
             click.echo(f"{key:>24}: {value:,}")
 
 
+@main.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print every KPI value as JSON.")
+@click.option("--no-scores", is_flag=True, help="Skip opportunity scoring (faster).")
+def backtest(file: Path, as_json: bool, no_scores: bool) -> None:
+    """Compute every KPI over a JSONL file of events, with no Kafka."""
+    from salespulse.kpis import backtest_file
+    from salespulse.kpis.report import print_summary
+
+    result = backtest_file(file, _settings().kpi.engine_config(), scores=not no_scores)
+    if as_json:
+        click.echo(orjson.dumps(result.to_dict(), option=orjson.OPT_INDENT_2).decode())
+    else:
+        print_summary(result)
+
+
 def _register_optional() -> None:
     from salespulse.importers.command import import_command
     from salespulse.simulate.command import simulate

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
@@ -23,6 +24,9 @@ from pydantic_settings import (
 )
 
 from salespulse.exceptions import ConfigError
+
+if TYPE_CHECKING:
+    from salespulse.kpis.config import KpiConfig
 
 _HOME_CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "salespulse"
 _HOST_PORT = r"^[A-Za-z0-9.\-\[\]:]+:\d{1,5}$"
@@ -111,6 +115,47 @@ class BrokerSettings(_Section):
     start_timeout_seconds: float = Field(default=120, gt=0, description="Wait for metadata.")
 
 
+class KpiSettings(_Section):
+    timezone: str = Field(default="Europe/Minsk", description="Zone of the local calendar day.")
+    week_start: Literal[
+        "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"
+    ] = Field(default="monday", description="First day of the wtd window.")
+    grace_seconds: float = Field(
+        default=21600, ge=0, description="Lateness allowed behind the watermark."
+    )
+    retention_days: int = Field(default=200, ge=120, description="Daily cells kept.")
+    max_series_per_dimension: int = Field(
+        default=5000, ge=1, description="Cap on keys per dimension (company exempt)."
+    )
+    topic: str = Field(default="sales.kpis", description="KPI changes are published here.")
+    state_topic: str = Field(
+        default="salespulse.kpi-state", description="Compacted changelog of engine state."
+    )
+    checkpoint_seconds: float = Field(
+        default=5.0, gt=0, description="Longest time between state checkpoints."
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+    def engine_config(self) -> KpiConfig:
+        from salespulse.kpis.config import KpiConfig
+
+        return KpiConfig(
+            timezone=self.timezone,
+            week_start=self.week_start,
+            grace_seconds=self.grace_seconds,
+            retention_days=self.retention_days,
+            max_series_per_dimension=self.max_series_per_dimension,
+        )
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="SALESPULSE_",
@@ -124,6 +169,7 @@ class Settings(BaseSettings):
     ingest: IngestSettings = Field(default_factory=IngestSettings)
     worker: WorkerSettings = Field(default_factory=WorkerSettings)
     broker: BrokerSettings = Field(default_factory=BrokerSettings)
+    kpi: KpiSettings = Field(default_factory=KpiSettings)
 
     @classmethod
     def settings_customise_sources(

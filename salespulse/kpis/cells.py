@@ -1,0 +1,104 @@
+"""The per-series, per-day cell: additive counters that every KPI is derived from.
+
+Cells hold sums, never ratios, so any window is a sum of days, any ratio keeps its
+numerator and denominator, and two cells of one day merge by addition.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from decimal import Decimal
+
+ZERO = Decimal(0)
+
+_COUNTS = (
+    "leads",
+    "leads_qualified",
+    "leads_converted",
+    "opps_created",
+    "won",
+    "lost",
+    "open_delta_count",
+    "orders",
+    "upsell_orders",
+    "cross_sell_orders",
+    "acquired",
+    "churned",
+)
+_MONEY = (
+    "opps_created_value",
+    "won_value",
+    "open_delta_value",
+    "order_revenue",
+    "costed_revenue",
+    "cost",
+    "upsell_revenue",
+    "cross_sell_revenue",
+    "cancelled_revenue",
+    "churned_mrr",
+    "spend",
+)
+
+
+@dataclass(slots=True)
+class DayCell:
+    leads: int = 0
+    leads_qualified: int = 0
+    leads_converted: int = 0
+    opps_created: int = 0
+    won: int = 0
+    lost: int = 0
+    open_delta_count: int = 0
+    orders: int = 0
+    upsell_orders: int = 0
+    cross_sell_orders: int = 0
+    acquired: int = 0
+    churned: int = 0
+    opps_created_value: Decimal = ZERO
+    won_value: Decimal = ZERO
+    open_delta_value: Decimal = ZERO
+    order_revenue: Decimal = ZERO
+    costed_revenue: Decimal = ZERO
+    cost: Decimal = ZERO
+    upsell_revenue: Decimal = ZERO
+    cross_sell_revenue: Decimal = ZERO
+    cancelled_revenue: Decimal = ZERO
+    churned_mrr: Decimal = ZERO
+    spend: Decimal = ZERO
+    paying: set[str] = field(default_factory=set)
+    cycle_days: list[float] = field(default_factory=list)
+    stage_days: dict[str, float] = field(default_factory=dict)
+    stage_count: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def revenue(self) -> Decimal:
+        return self.order_revenue - self.cancelled_revenue
+
+    def add(self, other: DayCell) -> None:
+        """Add ``other`` into this cell (used to aggregate a window)."""
+        for name in _COUNTS + _MONEY:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.paying |= other.paying
+        self.cycle_days.extend(other.cycle_days)
+        for stage, value in other.stage_days.items():
+            self.stage_days[stage] = self.stage_days.get(stage, 0.0) + value
+        for stage, count in other.stage_count.items():
+            self.stage_count[stage] = self.stage_count.get(stage, 0) + count
+
+
+assert {f.name for f in fields(DayCell)} == set(_COUNTS + _MONEY) | {
+    "paying",
+    "cycle_days",
+    "stage_days",
+    "stage_count",
+}
+
+
+@dataclass(slots=True)
+class SeriesTotals:
+    """Running totals since the first event of a series; never evicted."""
+
+    acquired_total: int = 0
+    churned_total: int = 0
+    open_count: int = 0
+    open_value: Decimal = ZERO

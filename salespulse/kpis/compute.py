@@ -1,0 +1,218 @@
+"""KPI values of the engine's series as of a day: windows summed from daily cells."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from datetime import date, timedelta
+from decimal import Decimal
+
+from salespulse.kpis import formulas as f
+from salespulse.kpis.calendar import WINDOWS, days, period_label, previous, window
+from salespulse.kpis.cells import DayCell
+from salespulse.kpis.engine import KpiEngine
+from salespulse.kpis.entities import Series
+from salespulse.kpis.registry import BASELINE_DAYS, NOW, THIRTY_DAY, WINDOWED
+from salespulse.kpis.values import KpiValue
+
+_PLAN_ACTUALS = {
+    "revenue": lambda c: c.revenue,
+    "profit": f.gross_profit,
+    "orders": lambda c: c.orders,
+    "leads": lambda c: c.leads,
+    "opportunities": lambda c: c.opps_created,
+    "won_deals": lambda c: c.won,
+    "new_customers": lambda c: c.acquired,
+}
+
+
+class SeriesView:
+    """One series' cells, with window sums cached for the duration of one computation."""
+
+    def __init__(self, engine: KpiEngine, series: Series, as_of: date) -> None:
+        self.engine, self.series, self.as_of = engine, series, as_of
+        self._cells = engine.cells.get(series, {})
+        self._cache: dict[tuple[date, date], DayCell] = {}
+        self._week_start = engine.config.week_start_index
+
+    def span(self, start: date, end: date) -> DayCell:
+        key = (start, end)
+        if key not in self._cache:
+            out = DayCell()
+            for day in days(start, end):
+                cell = self._cells.get(day)
+                if cell is not None:
+                    out.add(cell)
+            self._cache[key] = out
+        return self._cache[key]
+
+    def window(self, name: str) -> DayCell:
+        return self.span(*window(name, self.as_of, self._week_start))
+
+    def previous(self, name: str) -> DayCell:
+        return self.span(*previous(name, self.as_of, self._week_start))
+
+    def since(self, start: date) -> DayCell:
+        """All retained cells from ``start`` on, including any after the as-of day."""
+        out = DayCell()
+        for day, cell in self._cells.items():
+            if day >= start:
+                out.add(cell)
+        return out
+
+
+def _value(view: SeriesView, kpi: str, name: str, result: f.Result) -> KpiValue:
+    dim, key = view.series
+    return KpiValue(kpi, dim, key, name, view.as_of, result[2], result[0], result[1])
+
+
+def windowed(view: SeriesView, name: str) -> Iterator[KpiValue]:
+    dim = view.series[0]
+    cell = view.window(name)
+    for kpi, dims in WINDOWED.items():
+        if dim in dims:
+            yield _value(view, kpi, name, _special(view, kpi, name, cell))
+    if dim in ("company", "team", "rep"):
+        for stage in sorted(cell.stage_count):
+            result = f.ratio(cell.stage_days[stage], cell.stage_count[stage])
+            yield _value(view, f"stage_days.{stage}", name, result)
+
+
+def _special(view: SeriesView, kpi: str, name: str, cell: DayCell) -> f.Result:
+    if kpi == "sales_growth":
+        return f.growth(cell.revenue, view.previous(name).revenue)
+    if kpi == "churn_rate":
+        return f.ratio(cell.churned, _base_at(view, window(name, view.as_of)[0]))
+    if kpi == "revenue_vs_team":
+        return _vs_team(view, name, cell)
+    if kpi == "incremental_sales":
+        return _incremental(view, name, cell)
+    return f.CELL_FORMULAS[kpi](cell)
+
+
+def _base_at(view: SeriesView, start: date) -> int:
+    totals = view.engine.totals[view.series]
+    later = view.since(start)
+    return totals.acquired_total - totals.churned_total - (later.acquired - later.churned)
+
+
+def _vs_team(view: SeriesView, name: str, cell: DayCell) -> f.Result:
+    rep = view.series[1]
+    team = view.engine.rep_team.get(rep)
+    if team is None or ("team", team) not in view.engine.cells:
+        return cell.revenue, None, None
+    members = sum(1 for t in view.engine.rep_team.values() if t == team)
+    team_revenue = SeriesView(view.engine, ("team", team), view.as_of).window(name).revenue
+    return f.divide(float(cell.revenue), float(team_revenue) / members)
+
+
+def _incremental(view: SeriesView, name: str, cell: DayCell) -> f.Result:
+    start, end = window(name, view.as_of, view.engine.config.week_start_index)
+    first = view.engine.first_day
+    base_start = start - timedelta(days=BASELINE_DAYS)
+    if first is None or first > base_start:
+        return cell.revenue, None, None
+    base = view.span(base_start, start - timedelta(days=1)).revenue
+    baseline = base * ((end - start).days + 1) / BASELINE_DAYS
+    return cell.revenue, baseline, float(cell.revenue - baseline)
+
+
+def thirty_day(view: SeriesView) -> Iterator[KpiValue]:
+    dim = view.series[0]
+    cell = view.window("30d")
+    cac = f.CELL_FORMULAS["cac"](cell)[2]
+    arpu = f.CELL_FORMULAS["arpu"](cell)[2]
+    margin = f.CELL_FORMULAS["margin_pct"](cell)[2]
+    churn = f.ratio(cell.churned, _base_at(view, window("30d", view.as_of)[0]))[2]
+    ltv = f.divide(f.product_or_none(arpu, margin), churn)[2]
+    profit_per_customer = f.ratio(f.gross_profit(cell), len(cell.paying))[2]
+    results = {
+        "cac_payback_months": f.divide(cac, profit_per_customer),
+        "ltv": f.divide(f.product_or_none(arpu, margin), churn),
+        "ltv_net": _minus(ltv, cac),
+        "ltv_cac": f.divide(ltv, cac),
+        "open_pipeline_trend": _trend(view),
+    }
+    for kpi, dims in THIRTY_DAY.items():
+        if dim in dims:
+            yield _value(view, kpi, "30d", results[kpi])
+
+
+def _minus(a: float | None, b: float | None) -> f.Result:
+    value = None if a is None or b is None else a - b
+    return (a if a is not None else 0.0), b, value
+
+
+def _trend(view: SeriesView) -> f.Result:
+    totals = view.engine.totals[view.series]
+    later = view.since(view.as_of - timedelta(days=29))
+    before = totals.open_value - later.open_delta_value
+    return f.growth(totals.open_value, before)
+
+
+def now(view: SeriesView, scores: bool) -> Iterator[KpiValue]:
+    dim = view.series[0]
+    totals = view.engine.totals[view.series]
+    if dim in NOW["open_pipeline_count"]:
+        yield _value(view, "open_pipeline_count", "now", f.total(totals.open_count))
+        yield _value(view, "open_pipeline_value", "now", f.total(totals.open_value))
+    if scores and dim in NOW["opportunity_score"]:
+        yield _value(view, "opportunity_score", "now", _mean_score(view))
+
+
+def _mean_score(view: SeriesView) -> f.Result:
+    engine = view.engine
+    moment = engine.watermark
+    assert moment is not None
+    scores = [
+        engine.scorer.score(engine.features(opp, moment))
+        for opp in engine.opportunities.values()
+        if not opp.closed and view.series in opp.dims
+    ]
+    return f.ratio(sum(scores), len(scores))
+
+
+def plan(engine: KpiEngine, as_of: date) -> Iterator[KpiValue]:
+    for (dim, key, metric, start, end), target in sorted(engine.targets.items()):
+        if not start <= as_of <= end:
+            continue
+        view = SeriesView(engine, (dim, key), as_of)
+        actual = _PLAN_ACTUALS[metric](view.span(start, as_of))
+        suffix = "" if metric == "revenue" else f".{metric}"
+        label = period_label(start, end)
+        elapsed = Decimal((as_of - start).days + 1) / Decimal((end - start).days + 1)
+        yield KpiValue(
+            f"plan_attainment{suffix}", dim, key, label, as_of, *_swap(f.ratio(actual, target))
+        )
+        yield KpiValue(
+            f"plan_pace{suffix}", dim, key, label, as_of, *_swap(f.ratio(actual, target * elapsed))
+        )
+
+
+def _swap(result: f.Result) -> tuple[float | None, f.Number, f.Number | None]:
+    return result[2], result[0], result[1]
+
+
+def series_values(
+    engine: KpiEngine, series: Series, as_of: date, scores: bool = True
+) -> Iterator[KpiValue]:
+    view = SeriesView(engine, series, as_of)
+    for name in WINDOWS:
+        yield from windowed(view, name)
+    yield from thirty_day(view)
+    yield from now(view, scores)
+
+
+def all_values(
+    engine: KpiEngine,
+    as_of: date | None = None,
+    scores: bool = True,
+    series: Iterable[Series] | None = None,
+) -> list[KpiValue]:
+    day = as_of or engine.as_of
+    if day is None:
+        return []
+    out: list[KpiValue] = []
+    for s in sorted(series if series is not None else engine.cells):
+        out.extend(series_values(engine, s, day, scores))
+    out.extend(plan(engine, day))
+    return out

@@ -1,0 +1,343 @@
+"""The KPI engine: applies events to per-series daily cells, in event time.
+
+Plain Python, no faust or Kafka: the worker, the backtest and the tests all drive
+this same object. Each event costs O(1) dict updates on the few series it touches.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Any
+
+from salespulse.events import SalesEvent
+from salespulse.events import payloads as p
+from salespulse.kpis.calendar import local_day
+from salespulse.kpis.cells import DayCell, SeriesTotals
+from salespulse.kpis.config import KpiConfig
+from salespulse.kpis.entities import (
+    CustomerState,
+    LeadState,
+    OpportunityState,
+    Series,
+    override,
+    series_of,
+)
+from salespulse.kpis.scoring import OpportunityFeatures, OpportunityScorer
+
+_QUANTUM = Decimal("0.0001")
+TargetKey = tuple[str, str, str, date, date]
+
+
+class KpiEngine:
+    """Event-time KPI state; ``apply`` returns False for a late event (nothing changed)."""
+
+    def __init__(self, config: KpiConfig) -> None:
+        self.config = config
+        self._zone = config.zone
+        self._grace = timedelta(seconds=config.grace_seconds)
+        self.watermark: datetime | None = None
+        self.first_day: date | None = None
+        self.cells: dict[Series, dict[date, DayCell]] = {}
+        self.totals: dict[Series, SeriesTotals] = {}
+        self.leads: dict[str, LeadState] = {}
+        self.opportunities: dict[str, OpportunityState] = {}
+        self.customers: dict[str, CustomerState] = {}
+        self.targets: dict[TargetKey, Decimal] = {}
+        self.rep_team: dict[str, str] = {}
+        self.rep_record: dict[str, list[int]] = {}
+        self.scorer = OpportunityScorer()
+        self.series_per_dimension: Counter[str] = Counter()
+        self.dropped: Counter[str] = Counter()
+        self.late = 0
+        self.applied = 0
+        self.touched: set[Series] = set()
+        self._evicted_before: date | None = None
+        self._handlers: dict[str, Callable[[Any, datetime, date], None]] = {
+            "lead.created": self._lead_created,
+            "lead.qualified": self._lead_qualified,
+            "opportunity.created": self._opportunity_created,
+            "opportunity.stage_changed": self._stage_changed,
+            "opportunity.won": self._won,
+            "opportunity.lost": self._lost,
+            "order.placed": self._order_placed,
+            "order.cancelled": self._order_cancelled,
+            "customer.acquired": self._customer_acquired,
+            "customer.churned": self._customer_churned,
+            "marketing.spend": self._spend,
+            "target.set": self._target_set,
+        }
+
+    @property
+    def as_of(self) -> date | None:
+        return local_day(self.watermark, self._zone) if self.watermark else None
+
+    def is_late(self, moment: datetime) -> bool:
+        return self.watermark is not None and moment < self.watermark - self._grace
+
+    def apply(self, event: SalesEvent) -> bool:
+        moment = event.time
+        if self.is_late(moment):
+            self.late += 1
+            return False
+        if self.watermark is None or moment > self.watermark:
+            self.watermark = moment
+        day = local_day(moment, self._zone)
+        if self.first_day is None or day < self.first_day:
+            self.first_day = day
+        self._handlers[event.type](event.data, moment, day)
+        self.applied += 1
+        self._evict(self.as_of)
+        return True
+
+    # ----------------------------------------------------------------- storage
+    def _cell(self, series: Series, day: date) -> DayCell | None:
+        days = self.cells.get(series)
+        if days is None:
+            if not self._admit(series):
+                return None
+            days = self.cells[series] = {}
+            self.totals[series] = SeriesTotals()
+        self.touched.add(series)
+        cell = days.get(day)
+        if cell is None:
+            cell = days[day] = DayCell()
+        return cell
+
+    def _cells(self, dims: tuple[Series, ...], day: date) -> list[DayCell]:
+        return [c for c in (self._cell(s, day) for s in dims) if c is not None]
+
+    def _admit(self, series: Series) -> bool:
+        dim = series[0]
+        if dim != "company" and self.series_per_dimension[dim] >= (
+            self.config.max_series_per_dimension
+        ):
+            self.dropped[dim] += 1
+            return False
+        self.series_per_dimension[dim] += 1
+        return True
+
+    def _evict(self, today: date | None) -> None:
+        if today is None:
+            return
+        horizon = today - timedelta(days=self.config.retention_days)
+        if self._evicted_before is not None and horizon <= self._evicted_before:
+            return
+        self._evicted_before = horizon
+        for days in self.cells.values():
+            for old in [d for d in days if d < horizon]:
+                del days[old]
+        for lead_id in [k for k, v in self.leads.items() if v.day < horizon]:
+            del self.leads[lead_id]
+
+    # ---------------------------------------------------------------- handlers
+    def _lead_created(self, d: p.LeadCreated, moment: datetime, day: date) -> None:
+        if d.lead_id in self.leads:
+            return
+        dims = series_of(
+            channel=d.channel, campaign=d.campaign, region=d.region, rep=d.rep, team=d.team
+        )
+        for cell in self._cells(dims, day):
+            cell.leads += 1
+        self.leads[d.lead_id] = LeadState(moment, day, dims)
+        if d.rep and d.team:
+            self.rep_team[d.rep] = d.team
+
+    def _lead_qualified(self, d: p.LeadQualified, moment: datetime, day: date) -> None:
+        if not d.qualified:
+            return
+        lead = self.leads.get(d.lead_id)
+        if lead is not None and lead.qualified:
+            return
+        dims = lead.dims if lead is not None else series_of(rep=d.rep)
+        for cell in self._cells(dims, day):
+            cell.leads_qualified += 1
+        if lead is not None:
+            lead.qualified = True
+
+    def _opportunity_created(self, d: p.OpportunityCreated, moment: datetime, day: date) -> None:
+        if d.opportunity_id in self.opportunities:
+            return
+        dims = series_of(
+            team=d.team,
+            region=d.region,
+            rep=d.rep,
+            product=d.product,
+            channel=d.channel,
+            campaign=d.campaign,
+        )
+        for cell in self._cells(dims, day):
+            cell.opps_created += 1
+            cell.opps_created_value += d.amount
+            cell.open_delta_count += 1
+            cell.open_delta_value += d.amount
+        self._open(dims, 1, d.amount)
+        self.opportunities[d.opportunity_id] = OpportunityState(
+            moment, d.amount, d.stage, moment, dims, d.lead_id, d.rep, d.channel, d.product
+        )
+        self.rep_team[d.rep] = d.team
+
+    def _open(self, dims: tuple[Series, ...], count: int, value: Decimal) -> None:
+        for series in dims:
+            totals = self.totals.get(series)
+            if totals is not None:
+                totals.open_count += count
+                totals.open_value += value
+
+    def _stage_changed(self, d: p.OpportunityStageChanged, moment: datetime, day: date) -> None:
+        opp = self.opportunities.get(d.opportunity_id)
+        if opp is None or opp.closed:
+            return
+        if opp.stage_since is not None:
+            spent = (moment - opp.stage_since).total_seconds() / 86400
+            for cell in self._cells(opp.dims, day):
+                cell.stage_days[d.from_stage] = cell.stage_days.get(d.from_stage, 0.0) + spent
+                cell.stage_count[d.from_stage] = cell.stage_count.get(d.from_stage, 0) + 1
+        opp.stage, opp.stage_since = d.to_stage, moment
+
+    def _won(self, d: p.OpportunityWon, moment: datetime, day: date) -> None:
+        opp = self._close(d.opportunity_id, d.rep, moment, day, won=True)
+        if opp is None:
+            return
+        dims, cycle = opp
+        for cell in self._cells(dims, day):
+            cell.won += 1
+            cell.won_value += d.amount
+            if cycle is not None:
+                cell.cycle_days.append(cycle)
+
+    def _lost(self, d: p.OpportunityLost, moment: datetime, day: date) -> None:
+        opp = self._close(d.opportunity_id, d.rep, moment, day, won=False)
+        if opp is not None:
+            for cell in self._cells(opp[0], day):
+                cell.lost += 1
+
+    def _close(
+        self, opp_id: str, rep: str, moment: datetime, day: date, won: bool
+    ) -> tuple[tuple[Series, ...], float | None] | None:
+        """Close once: the series to count on and the cycle in days; None for a re-close."""
+        opp = self.opportunities.get(opp_id)
+        if opp is not None and opp.closed:
+            return None
+        if opp is None:
+            self.opportunities[opp_id] = OpportunityState(
+                None, Decimal(0), "", None, (), None, rep, None, None, closed=True
+            )
+            self._record(rep, won)
+            return series_of(rep=rep), None
+        opp.closed = True
+        for cell in self._cells(opp.dims, day):
+            cell.open_delta_count -= 1
+            cell.open_delta_value -= opp.amount
+        self._open(opp.dims, -1, -opp.amount)
+        self._learn(opp, moment, won)
+        self._record(rep, won)
+        return override(opp.dims, rep=rep), self._cycle(opp, moment)
+
+    def _cycle(self, opp: OpportunityState, moment: datetime) -> float | None:
+        lead = self.leads.get(opp.lead_id) if opp.lead_id else None
+        start = lead.created if lead is not None else opp.created
+        return None if start is None else (moment - start).total_seconds() / 86400
+
+    def features(self, opp: OpportunityState, moment: datetime) -> OpportunityFeatures:
+        wins, losses = self.rep_record.get(opp.rep or "", (0, 0))
+        age = (moment - opp.created).total_seconds() / 86400 if opp.created else 0.0
+        return OpportunityFeatures(
+            stage=opp.stage,
+            amount=float(opp.amount),
+            age_days=max(age, 0.0),
+            channel=opp.channel,
+            product=opp.product or "",
+            rep_wins=wins,
+            rep_losses=losses,
+        )
+
+    def _learn(self, opp: OpportunityState, moment: datetime, won: bool) -> None:
+        self.scorer.learn(self.features(opp, moment), won)
+
+    def _record(self, rep: str, won: bool) -> None:
+        record = self.rep_record.setdefault(rep, [0, 0])
+        record[0 if won else 1] += 1
+
+    def _order_placed(self, d: p.OrderPlaced, moment: datetime, day: date) -> None:
+        dims = series_of(
+            team=d.team,
+            region=d.region,
+            rep=d.rep,
+            product=d.product,
+            channel=d.channel,
+            campaign=d.campaign,
+        )
+        for cell in self._cells(dims, day):
+            cell.orders += 1
+            cell.order_revenue += d.amount
+            if d.cost is not None:
+                cell.costed_revenue += d.amount
+                cell.cost += d.cost
+            if d.kind is p.OrderKind.UPSELL:
+                cell.upsell_orders += 1
+                cell.upsell_revenue += d.amount
+            elif d.kind is p.OrderKind.CROSS_SELL:
+                cell.cross_sell_orders += 1
+                cell.cross_sell_revenue += d.amount
+            cell.paying.add(d.customer_id)
+        if d.rep and d.team:
+            self.rep_team[d.rep] = d.team
+
+    def _order_cancelled(self, d: p.OrderCancelled, moment: datetime, day: date) -> None:
+        dims = series_of(rep=d.rep, region=d.region, product=d.product)
+        for cell in self._cells(dims, day):
+            cell.cancelled_revenue += d.amount
+
+    def _customer_acquired(self, d: p.CustomerAcquired, moment: datetime, day: date) -> None:
+        known = self.customers.get(d.customer_id)
+        if known is not None and known.active:
+            return
+        dims = series_of(
+            channel=d.channel, campaign=d.campaign, region=d.region, rep=d.rep, team=d.team
+        )
+        for cell in self._cells(dims, day):
+            cell.acquired += 1
+        for series in dims:
+            if series in self.totals:
+                self.totals[series].acquired_total += 1
+        self.customers[d.customer_id] = CustomerState(dims)
+        lead = self.leads.get(d.lead_id) if d.lead_id else None
+        if lead is not None and not lead.converted:
+            lead.converted = True
+            for cell in self._cells(lead.dims, lead.day):
+                cell.leads_converted += 1
+
+    def _customer_churned(self, d: p.CustomerChurned, moment: datetime, day: date) -> None:
+        customer = self.customers.get(d.customer_id)
+        if customer is not None and not customer.active:
+            return
+        base = customer.dims if customer is not None else series_of()
+        dims = override(base, region=d.region, rep=d.rep)
+        for cell in self._cells(dims, day):
+            cell.churned += 1
+            cell.churned_mrr += d.lost_mrr
+        for series in dims:
+            if series in self.totals:
+                self.totals[series].churned_total += 1
+        if customer is None:
+            self.customers[d.customer_id] = CustomerState(dims, active=False)
+        else:
+            customer.active = False
+
+    def _spend(self, d: p.MarketingSpend, moment: datetime, day: date) -> None:
+        dims = series_of(channel=d.channel, campaign=d.campaign)
+        n = (d.period_end - d.period_start).days + 1
+        share = (d.amount / n).quantize(_QUANTUM, rounding=ROUND_HALF_EVEN)
+        for i in range(n):
+            amount = share if i < n - 1 else d.amount - share * (n - 1)
+            for cell in self._cells(dims, d.period_start + timedelta(days=i)):
+                cell.spend += amount
+
+    def _target_set(self, d: p.TargetSet, moment: datetime, day: date) -> None:
+        dim = d.scope.dimension.value
+        scope = "all" if dim == "company" else d.scope.key  # one company series, key "all"
+        key = (dim, scope, d.metric.value, d.period_start, d.period_end)
+        self.targets[key] = d.value

@@ -1,0 +1,57 @@
+"""What the engine remembers about single leads, opportunities and customers.
+
+These lookups give events the dimensions they do not carry themselves (a churn
+event knows the customer, not the campaign that acquired it), and make a second
+close or a second churn of the same entity a no-op.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+Series = tuple[str, str]
+
+
+@dataclass(slots=True)
+class LeadState:
+    created: datetime
+    day: date
+    dims: tuple[Series, ...]
+    qualified: bool = False
+    converted: bool = False
+
+
+@dataclass(slots=True)
+class OpportunityState:
+    created: datetime | None
+    amount: Decimal
+    stage: str
+    stage_since: datetime | None
+    dims: tuple[Series, ...]
+    lead_id: str | None
+    rep: str | None
+    channel: str | None
+    product: str | None
+    closed: bool = False
+
+
+@dataclass(slots=True)
+class CustomerState:
+    dims: tuple[Series, ...]
+    active: bool = True
+
+
+def series_of(**keys: str | None) -> tuple[Series, ...]:
+    """``company`` plus one series per dimension whose key is present."""
+    found = [("company", "all")]
+    found.extend((dim, key) for dim, key in keys.items() if key is not None)
+    return tuple(found)
+
+
+def override(dims: tuple[Series, ...], **keys: str | None) -> tuple[Series, ...]:
+    """``dims`` with the given dimensions replaced by the event's own keys, when present."""
+    replace = {dim: key for dim, key in keys.items() if key is not None}
+    kept = [(dim, key) for dim, key in dims if dim not in replace]
+    return tuple(kept) + tuple(replace.items())
