@@ -128,11 +128,12 @@ class KpiSettings(_Section):
         default=5000, ge=1, description="Cap on keys per dimension (company exempt)."
     )
     topic: str = Field(default="sales.kpis", description="KPI changes are published here.")
-    state_topic: str = Field(
-        default="salespulse.kpi-state", description="Compacted changelog of engine state."
+    idle_partition_seconds: float = Field(
+        default=1.0, ge=0, le=300,
+        description="A caught-up partition holds the event-time merge back this long.",
     )
-    checkpoint_seconds: float = Field(
-        default=5.0, gt=0, description="Longest time between state checkpoints."
+    publish_seconds: float = Field(
+        default=1.0, gt=0, le=60, description="KPI changes are coalesced over this interval."
     )
 
     @field_validator("timezone")

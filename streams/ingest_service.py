@@ -36,6 +36,7 @@ class IngestService(Service):
         self.group_id = f"{settings.worker.app_id}.ingest"
         self._consumer: AIOKafkaConsumer | None = None
         self._producer: AIOKafkaProducer | None = None
+        self._backlog: dict[int, bool] = {}
 
     async def on_start(self) -> None:
         common = client_kwargs(self.settings.kafka)
@@ -73,6 +74,23 @@ class IngestService(Service):
             batch = await self._consumer.getmany(timeout_ms=wait_ms, max_records=size)
             if batch:
                 await self._process(batch)
+            await self._measure_backlog()
+
+    async def _measure_backlog(self) -> None:
+        """Ask the broker for end offsets: the fetcher's cached ones lag behind its buffer."""
+        consumer = self._consumer
+        assert consumer is not None
+        assigned = list(consumer.assignment())
+        ends = await consumer.end_offsets(assigned) if assigned else {}
+        for tp in assigned:
+            self._backlog[tp.partition] = await consumer.position(tp) < ends[tp]
+
+    def caught_up(self, partition: int) -> bool:
+        """False while this worker still has raw messages of ``partition`` to forward.
+
+        The KPI stage uses it to tell a quiet typed partition from a stalled one.
+        """
+        return not self._backlog.get(partition, False)
 
     async def _process(self, batch: dict[TopicPartition, list[Any]]) -> None:
         producer = self._producer
@@ -84,7 +102,11 @@ class IngestService(Service):
                 self.metrics.batch(len(records))
                 for record in records:
                     valid, value, headers = self.router.route(record)
-                    topic = topics.typed if valid else topics.dlq
-                    await producer.send(topic, value=value, key=record.key, headers=headers)
+                    # typed partition = raw partition: order and the 1:1 mapping the KPI
+                    # stage relies on survive even for keyless messages
+                    partition, topic = (tp.partition, topics.typed) if valid else (None, topics.dlq)
+                    await producer.send(
+                        topic, value=value, key=record.key, headers=headers, partition=partition
+                    )
                 offsets[tp] = records[-1].offset + 1
             await producer.send_offsets_to_transaction(offsets, self.group_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import ssl
 from typing import Any
 
@@ -29,17 +30,33 @@ def client_kwargs(kafka: KafkaSettings) -> dict[str, Any]:
     return kwargs
 
 
+#: The typed topic is the event log the KPI stage replays to rebuild its state.
+_TOPIC_CONFIGS: dict[str, dict[str, str]] = {
+    "typed": {"retention.ms": "-1", "retention.bytes": "-1"},
+    "kpis": {"cleanup.policy": "compact"},
+}
+
+
+def pipeline_topics(settings: Settings) -> dict[str, str]:
+    t = settings.topics
+    return {"events": t.events, "typed": t.typed, "dlq": t.dlq, "kpis": settings.kpi.topic}
+
+
 async def ensure_topics(settings: Settings, names: list[str] | None = None) -> None:
     """Create the pipeline's topics if missing (idempotent)."""
     topics = settings.topics
-    wanted = names or [topics.events, topics.typed, topics.dlq]
+    roles = {name: role for role, name in pipeline_topics(settings).items()}
+    wanted = names or list(roles)
     admin = AIOKafkaAdminClient(**client_kwargs(settings.kafka))
     await admin.start()
     try:
         existing = set(await admin.list_topics())
         new = [
             NewTopic(
-                n, num_partitions=topics.partitions, replication_factor=topics.replication_factor
+                n,
+                num_partitions=topics.partitions,
+                replication_factor=topics.replication_factor,
+                topic_configs=_TOPIC_CONFIGS.get(roles.get(n, ""), {}),
             )
             for n in wanted
             if n not in existing
@@ -49,5 +66,23 @@ async def ensure_topics(settings: Settings, names: list[str] | None = None) -> N
                 await admin.create_topics(new)
             except TopicAlreadyExistsError:
                 pass
+    finally:
+        await admin.close()
+
+
+async def partition_ids(settings: Settings, topic: str, timeout: float = 30.0) -> list[int]:
+    """The partitions of ``topic``, waiting for a just-created topic's metadata to appear."""
+    admin = AIOKafkaAdminClient(**client_kwargs(settings.kafka))
+    await admin.start()
+    try:
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            for described in await admin.describe_topics([topic]):
+                found = sorted(p["partition"] for p in described.get("partitions", []))
+                if described.get("error_code", 0) == 0 and found:
+                    return found
+            if asyncio.get_running_loop().time() > deadline:
+                raise RuntimeError(f"topic {topic!r} has no partitions after {timeout}s")
+            await asyncio.sleep(0.2)
     finally:
         await admin.close()

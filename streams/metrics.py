@@ -65,3 +65,28 @@ class IngestMetrics:
 
     def rejected(self, reason: DeadLetterReason) -> None:
         self._dl_by_reason[reason].inc()
+
+
+@dataclass
+class KpiMetrics:
+    applied: Counter
+    late: Counter
+    published: Counter
+
+    @classmethod
+    def create(cls, registry: CollectorRegistry) -> KpiMetrics:
+        return cls(
+            applied=Counter(
+                "salespulse_kpi_events_applied", "Events applied to KPI state.", registry=registry
+            ),
+            late=Counter(
+                "salespulse_kpi_late_events",
+                "Events behind the watermark beyond grace (dead-lettered).",
+                registry=registry,
+            ),
+            published=Counter(
+                "salespulse_kpi_changes_published",
+                "KPI value changes published to the KPI topic.",
+                registry=registry,
+            ),
+        )

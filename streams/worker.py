@@ -11,17 +11,26 @@ from salespulse.settings import Settings
 from streams.app import create_app
 from streams.ingest_service import IngestService
 from streams.kafka_client import ensure_topics
-from streams.metrics import IngestMetrics
+from streams.kpi_service import KpiService
+from streams.kpi_views import KpiCollector, query_kpis
+from streams.metrics import IngestMetrics, KpiMetrics
 
 
 def build(settings: Settings, registry: CollectorRegistry | None = None) -> faust.App:
     registry = registry or CollectorRegistry()
     app = create_app(settings, registry)
     ingest = IngestService(settings, IngestMetrics.create(registry))
+    kpis = KpiService(settings, KpiMetrics.create(registry), upstream=ingest.caught_up)
+    registry.register(KpiCollector(kpis))
 
     @app.task
-    async def start_ingest() -> None:
+    async def start_services() -> None:
         await app.add_runtime_dependency(ingest)
+        await app.add_runtime_dependency(kpis)
+
+    @app.page("/kpis")
+    async def kpi_page(web: faust.web.View, request: faust.web.Request) -> faust.web.Response:
+        return web.json(query_kpis(kpis, dict(request.query)))
 
     return app
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from datetime import date, timedelta
-from decimal import Decimal
 
 from salespulse.kpis import formulas as f
 from salespulse.kpis.calendar import WINDOWS, days, period_label, previous, window
@@ -72,8 +71,8 @@ def windowed(view: SeriesView, name: str) -> Iterator[KpiValue]:
         if dim in dims:
             yield _value(view, kpi, name, _special(view, kpi, name, cell))
     if dim in ("company", "team", "rep"):
-        for stage in sorted(cell.stage_count):
-            result = f.ratio(cell.stage_days[stage], cell.stage_count[stage])
+        for stage in sorted(view.engine.stages_seen.get(view.series, ())):
+            result = f.ratio(cell.stage_days.get(stage, 0.0), cell.stage_count.get(stage, 0))
             yield _value(view, f"stage_days.{stage}", name, result)
 
 
@@ -81,7 +80,8 @@ def _special(view: SeriesView, kpi: str, name: str, cell: DayCell) -> f.Result:
     if kpi == "sales_growth":
         return f.growth(cell.revenue, view.previous(name).revenue)
     if kpi == "churn_rate":
-        return f.ratio(cell.churned, _base_at(view, window(name, view.as_of)[0]))
+        start = window(name, view.as_of, view.engine.config.week_start_index)[0]
+        return f.ratio(cell.churned, _base_at(view, start))
     if kpi == "revenue_vs_team":
         return _vs_team(view, name, cell)
     if kpi == "incremental_sales":
@@ -102,7 +102,7 @@ def _vs_team(view: SeriesView, name: str, cell: DayCell) -> f.Result:
         return cell.revenue, None, None
     members = sum(1 for t in view.engine.rep_team.values() if t == team)
     team_revenue = SeriesView(view.engine, ("team", team), view.as_of).window(name).revenue
-    return f.divide(float(cell.revenue), float(team_revenue) / members)
+    return f.ratio(cell.revenue, team_revenue / members)
 
 
 def _incremental(view: SeriesView, name: str, cell: DayCell) -> f.Result:
@@ -179,12 +179,17 @@ def plan(engine: KpiEngine, as_of: date) -> Iterator[KpiValue]:
         actual = _PLAN_ACTUALS[metric](view.span(start, as_of))
         suffix = "" if metric == "revenue" else f".{metric}"
         label = period_label(start, end)
-        elapsed = Decimal((as_of - start).days + 1) / Decimal((end - start).days + 1)
+        elapsed, length = (as_of - start).days + 1, (end - start).days + 1
         yield KpiValue(
             f"plan_attainment{suffix}", dim, key, label, as_of, *_swap(f.ratio(actual, target))
         )
         yield KpiValue(
-            f"plan_pace{suffix}", dim, key, label, as_of, *_swap(f.ratio(actual, target * elapsed))
+            f"plan_pace{suffix}",
+            dim,
+            key,
+            label,
+            as_of,
+            *_swap(f.ratio(actual, target * elapsed / length)),
         )
 
 

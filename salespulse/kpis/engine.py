@@ -48,6 +48,8 @@ class KpiEngine:
         self.targets: dict[TargetKey, Decimal] = {}
         self.rep_team: dict[str, str] = {}
         self.rep_record: dict[str, list[int]] = {}
+        self.stages_seen: dict[Series, set[str]] = {}
+        self._qualified_unknown: set[str] = set()
         self.scorer = OpportunityScorer()
         self.series_per_dimension: Counter[str] = Counter()
         self.dropped: Counter[str] = Counter()
@@ -149,8 +151,10 @@ class KpiEngine:
         if not d.qualified:
             return
         lead = self.leads.get(d.lead_id)
-        if lead is not None and lead.qualified:
+        if lead.qualified if lead is not None else d.lead_id in self._qualified_unknown:
             return
+        if lead is None:
+            self._qualified_unknown.add(d.lead_id)
         dims = lead.dims if lead is not None else series_of(rep=d.rep)
         for cell in self._cells(dims, day):
             cell.leads_qualified += 1
@@ -175,7 +179,16 @@ class KpiEngine:
             cell.open_delta_value += d.amount
         self._open(dims, 1, d.amount)
         self.opportunities[d.opportunity_id] = OpportunityState(
-            moment, d.amount, d.stage, moment, dims, d.lead_id, d.rep, d.channel, d.product
+            moment,
+            d.amount,
+            d.stage,
+            moment,
+            dims,
+            d.lead_id,
+            d.rep,
+            d.channel,
+            d.product,
+            entered={d.stage: moment},
         )
         self.rep_team[d.rep] = d.team
 
@@ -188,14 +201,20 @@ class KpiEngine:
 
     def _stage_changed(self, d: p.OpportunityStageChanged, moment: datetime, day: date) -> None:
         opp = self.opportunities.get(d.opportunity_id)
-        if opp is None or opp.closed:
+        if opp is None or opp.created is None:
             return
-        if opp.stage_since is not None:
-            spent = (moment - opp.stage_since).total_seconds() / 86400
-            for cell in self._cells(opp.dims, day):
+        since = opp.entered.get(d.from_stage)
+        if since is not None:
+            spent = (moment - since).total_seconds() / 86400
+            for series in opp.dims:
+                cell = self._cell(series, day)
+                if cell is None:
+                    continue
                 cell.stage_days[d.from_stage] = cell.stage_days.get(d.from_stage, 0.0) + spent
                 cell.stage_count[d.from_stage] = cell.stage_count.get(d.from_stage, 0) + 1
+                self.stages_seen.setdefault(series, set()).add(d.from_stage)
         opp.stage, opp.stage_since = d.to_stage, moment
+        opp.entered[d.to_stage] = moment
 
     def _won(self, d: p.OpportunityWon, moment: datetime, day: date) -> None:
         opp = self._close(d.opportunity_id, d.rep, moment, day, won=True)
@@ -304,6 +323,8 @@ class KpiEngine:
             if series in self.totals:
                 self.totals[series].acquired_total += 1
         self.customers[d.customer_id] = CustomerState(dims)
+        if d.rep and d.team:
+            self.rep_team[d.rep] = d.team
         lead = self.leads.get(d.lead_id) if d.lead_id else None
         if lead is not None and not lead.converted:
             lead.converted = True

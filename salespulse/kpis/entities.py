@@ -7,7 +7,7 @@ close or a second churn of the same entity a no-op.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -35,6 +35,7 @@ class OpportunityState:
     channel: str | None
     product: str | None
     closed: bool = False
+    entered: dict[str, datetime] = field(default_factory=dict)
 
 
 @dataclass(slots=True)

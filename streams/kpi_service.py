@@ -1,0 +1,220 @@
+"""The KPI stage: typed events -> KPI engine -> ``sales.kpis``, exactly once.
+
+Design (see docs/kpis.md and the module docs of ``streams.merge``):
+- one consumer reads *all* partitions of the typed topic (``read_committed``) and
+  feeds the engine in event-time order through ``PartitionMerge``;
+- every ``publish_seconds`` one Kafka transaction carries the changed KPI values,
+  the ``late`` dead letters and the offsets of the events applied so far;
+- on start the committed offsets are read and the typed topic is replayed from the
+  beginning up to them with publishing off, which rebuilds the exact engine state
+  (the typed topic is created with unlimited retention for that reason).
+A crash therefore neither loses an event nor counts one twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from mode import Service
+
+from salespulse.events import SalesEvent, parse_event
+from salespulse.ingest import DeadLetterReason, FieldError, Rejection, dead_letter
+from salespulse.kpis import KpiEngine, KpiValue
+from salespulse.kpis.compute import all_values
+from salespulse.settings import Settings
+from streams.kafka_client import client_kwargs, partition_ids
+from streams.kpi_output import encode_value, publishable
+from streams.merge import PartitionMerge
+from streams.metrics import KpiMetrics
+
+log = logging.getLogger(__name__)
+Record = Any
+
+
+class KpiService(Service):
+    def __init__(
+        self,
+        settings: Settings,
+        metrics: KpiMetrics,
+        upstream: Callable[[int], bool] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.upstream_caught_up = upstream or (lambda partition: True)
+        self.settings = settings
+        self.metrics = metrics
+        self.engine = KpiEngine(settings.kpi.engine_config())
+        self.group_id = f"{settings.worker.app_id}.kpi"
+        self.current: dict[tuple[str, str, str, str], KpiValue] = {}
+        self.replaying = True
+        self._consumer: AIOKafkaConsumer | None = None
+        self._producer: AIOKafkaProducer | None = None
+        self._merge: PartitionMerge[tuple[SalesEvent, Record]] | None = None
+        self._tps: dict[int, TopicPartition] = {}
+        self._applied_next: dict[int, int] = {}
+        self._committed: dict[int, int] = {}
+        self._late: list[tuple[Record, SalesEvent]] = []
+        self._last_publish = time.monotonic()
+        self._last_arrival: dict[int, float] = {}
+        self._burst_start = 0.0
+        self._idle = settings.kpi.idle_partition_seconds
+
+    async def on_start(self) -> None:
+        common = client_kwargs(self.settings.kafka)
+        topic = self.settings.topics.typed
+        self._consumer = AIOKafkaConsumer(
+            **common,
+            group_id=self.group_id,
+            enable_auto_commit=False,
+            isolation_level="read_committed",
+            auto_offset_reset="earliest",
+            max_partition_fetch_bytes=4 << 20,
+        )
+        self._producer = AIOKafkaProducer(
+            **common,
+            transactional_id=f"{self.group_id}.{uuid.uuid4().hex}",
+            linger_ms=5,
+            max_batch_size=512 * 1024,
+        )
+        await self._producer.start()
+        await self._consumer.start()
+        partitions = await partition_ids(self.settings, topic)
+        self._tps = {p: TopicPartition(topic, p) for p in partitions}
+        self._consumer.assign(list(self._tps.values()))
+        await self._consumer.seek_to_beginning(*self._tps.values())
+        self._merge = PartitionMerge(tuple(partitions))
+        started = time.monotonic()
+        for p, tp in self._tps.items():
+            self._last_arrival[p] = started  # a partition is not idle before it could answer
+            self._committed[p] = await self._consumer.committed(tp) or 0
+            self._applied_next[p] = 0
+            self._merge.hold_from(p, self._committed[p])
+        self.replaying = any(self._committed.values())
+        if not self.replaying:
+            self._merge.release_limits()
+        log.info("KPI stage starting; replaying up to %s", self._committed)
+
+    async def on_stop(self) -> None:
+        if self._consumer is not None:
+            await self._consumer.stop()
+        if self._producer is not None:
+            await self._producer.stop()
+
+    @Service.task
+    async def _run(self) -> None:
+        assert self._consumer is not None and self._merge is not None
+        while not self.should_stop:
+            batch = await self._consumer.getmany(timeout_ms=100, max_records=5000)
+            now = time.monotonic()
+            if batch and now - max(self._last_arrival.values()) >= self._idle:
+                self._burst_start = now  # traffic resumes: give every partition time to show up
+            for tp, records in batch.items():
+                self._last_arrival[tp.partition] = now
+                for record in records:
+                    self._buffer(tp.partition, record)
+            await self._release()
+            if self.replaying and self._replayed():
+                self._finish_replay()
+            elif not self.replaying and self._due():
+                await self._publish()
+
+    def _buffer(self, partition: int, record: Record) -> None:
+        assert self._merge is not None
+        try:
+            event = parse_event(record.value)
+        except ValueError:
+            log.warning("skipping undecodable typed record at %s/%s", partition, record.offset)
+            self._applied_next[partition] = record.offset + 1
+            return
+        self._merge.push(partition, record.offset, event.time, (event, record))
+
+    async def _release(self) -> None:
+        assert self._merge is not None and self._consumer is not None
+        positions = {p: await self._consumer.position(tp) for p, tp in self._tps.items()}
+        # ask the broker: the fetcher's cached end offsets lag behind records it has buffered
+        ends = await self._consumer.end_offsets(list(self._tps.values()))
+        last_stable = {p: ends.get(tp) for p, tp in self._tps.items()}
+
+        now = time.monotonic()
+
+        def caught_up(p: int) -> bool:
+            """No unread data, and quiet for a while (a producer may still be writing)."""
+            stable = last_stable[p]
+            quiet = now - max(self._last_arrival[p], self._burst_start) >= self._idle
+            return (
+                stable is not None
+                and positions[p] >= stable
+                and quiet
+                and self.upstream_caught_up(p)
+            )
+
+        for partition, offset, item in self._merge.release(caught_up):
+            event, record = item
+            if not self.engine.apply(event):
+                self.metrics.late.inc()
+                if not self.replaying:
+                    self._late.append((record, event))
+            else:
+                self.metrics.applied.inc()
+            self._applied_next[partition] = offset + 1
+
+    def _replayed(self) -> bool:
+        return all(self._applied_next[p] >= c for p, c in self._committed.items())
+
+    def _finish_replay(self) -> None:
+        assert self._merge is not None
+        self._merge.release_limits()
+        self.replaying = False
+        self.engine.touched.clear()
+        self.current = {v.series_id: v for v in all_values(self.engine, scores=False)}
+        log.info("KPI stage replayed %s events; live", self.engine.applied)
+
+    def _due(self) -> bool:
+        waited = time.monotonic() - self._last_publish
+        return waited >= self.settings.kpi.publish_seconds and bool(
+            self.engine.touched or self._late or self._offsets_moved()
+        )
+
+    def _offsets_moved(self) -> bool:
+        return any(self._applied_next[p] > c for p, c in self._committed.items())
+
+    async def _publish(self) -> None:
+        producer = self._producer
+        assert producer is not None
+        touched, self.engine.touched = self.engine.touched, set()
+        values = all_values(self.engine, scores=False, series=touched) if touched else []
+        changed = publishable(values, self.current)
+        offsets = {self._tps[p]: n for p, n in self._applied_next.items() if n}
+        async with producer.transaction():
+            for value in changed:
+                key, payload = encode_value(value, self.engine.watermark)
+                await producer.send(self.settings.kpi.topic, key=key, value=payload)
+            for record, event in self._late:
+                await producer.send(
+                    self.settings.topics.dlq, key=record.key, value=self._late_letter(record, event)
+                )
+            await producer.send_offsets_to_transaction(offsets, self.group_id)
+        self.metrics.published.inc(len(changed))
+        self._late.clear()
+        self._committed = {tp.partition: n for tp, n in offsets.items()}
+        self._last_publish = time.monotonic()
+
+    def _late_letter(self, record: Record, event: SalesEvent) -> bytes:
+        message = f"event time {event.time.isoformat()} is behind the watermark minus grace"
+        rejection = Rejection(
+            DeadLetterReason.LATE, (FieldError("time", message),), event.type, event.id
+        )
+        return dead_letter(
+            rejection,
+            record.value,
+            topic=record.topic,
+            partition=record.partition,
+            offset=record.offset,
+            key=record.key,
+            keep_bytes=self.settings.ingest.dlq_payload_bytes,
+        ).to_json()
