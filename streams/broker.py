@@ -141,8 +141,7 @@ class LocalBroker:
             *self._java(libs),
             "kafka.tools.StorageTool",
             "format",
-            "-t",
-            cluster_id,
+            f"--cluster-id={cluster_id}",  # may start with "-"
             "-c",
             str(config),
             "--standalone",
