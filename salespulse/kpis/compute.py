@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from datetime import date, timedelta
+from decimal import Decimal
 
 from salespulse.kpis import formulas as f
 from salespulse.kpis.calendar import WINDOWS, days, period_label, previous, window
@@ -31,6 +32,7 @@ class SeriesView:
         self.engine, self.series, self.as_of = engine, series, as_of
         self._cells = engine.cells.get(series, {})
         self._cache: dict[tuple[date, date], DayCell] = {}
+        self._since: dict[tuple[str, date], tuple[int, int, Decimal]] = {}
         self._week_start = engine.config.week_start_index
 
     def span(self, start: date, end: date) -> DayCell:
@@ -50,13 +52,19 @@ class SeriesView:
     def previous(self, name: str) -> DayCell:
         return self.span(*previous(name, self.as_of, self._week_start))
 
-    def since(self, start: date) -> DayCell:
-        """All retained cells from ``start`` on, including any after the as-of day."""
-        out = DayCell()
-        for day, cell in self._cells.items():
-            if day >= start:
-                out.add(cell)
-        return out
+    def since(self, start: date) -> tuple[int, int, Decimal]:
+        """(acquired, churned, open_delta_value) of the retained cells from ``start`` on."""
+        key = ("since", start)
+        if key not in self._since:
+            acquired = churned = 0
+            delta = Decimal(0)
+            for day, cell in self._cells.items():
+                if day >= start:
+                    acquired += cell.acquired
+                    churned += cell.churned
+                    delta += cell.open_delta_value
+            self._since[key] = (acquired, churned, delta)
+        return self._since[key]
 
 
 def _value(view: SeriesView, kpi: str, name: str, result: f.Result) -> KpiValue:
@@ -91,8 +99,8 @@ def _special(view: SeriesView, kpi: str, name: str, cell: DayCell) -> f.Result:
 
 def _base_at(view: SeriesView, start: date) -> int:
     totals = view.engine.totals[view.series]
-    later = view.since(start)
-    return totals.acquired_total - totals.churned_total - (later.acquired - later.churned)
+    acquired, churned, _ = view.since(start)
+    return totals.acquired_total - totals.churned_total - (acquired - churned)
 
 
 def _vs_team(view: SeriesView, name: str, cell: DayCell) -> f.Result:
@@ -144,8 +152,7 @@ def _minus(a: float | None, b: float | None) -> f.Result:
 
 def _trend(view: SeriesView) -> f.Result:
     totals = view.engine.totals[view.series]
-    later = view.since(view.as_of - timedelta(days=29))
-    before = totals.open_value - later.open_delta_value
+    before = totals.open_value - view.since(view.as_of - timedelta(days=29))[2]
     return f.growth(totals.open_value, before)
 
 
