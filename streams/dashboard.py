@@ -56,7 +56,52 @@ def _table(title: str, header: str, now: dict[str, float], rates: dict[str, floa
     return table
 
 
-def render(now: Snapshot, before: Snapshot | None, header: str) -> Group:
+DEMO_KPIS = (
+    "revenue",
+    "orders",
+    "win_rate",
+    "lead_to_opportunity",
+    "churn_rate",
+    "cac",
+    "arpu",
+    "open_pipeline_value",
+)
+
+
+def company_kpis(base_url: str) -> dict[str, dict[str, float | None]]:
+    """Company KPIs by window from the worker's ``/kpis`` (what a sales lead looks at)."""
+    body = httpx.get(f"{base_url}/kpis", params={"dimension": "company"}, timeout=30).json()
+    out: dict[str, dict[str, float | None]] = {}
+    for row in body["kpis"]:
+        if row["kpi"] in DEMO_KPIS:
+            out.setdefault(row["kpi"], {})[row["window"]] = row["value"]
+    return out
+
+
+def _kpi_table(kpis: dict[str, dict[str, float | None]]) -> Table:
+    table = Table(title="Company KPIs (event time)", title_justify="left")
+    table.add_column("kpi")
+    windows = ("day", "7d", "30d", "mtd", "now")
+    for window in windows:
+        table.add_column(window, justify="right")
+    for kpi in DEMO_KPIS:
+        values = kpis.get(kpi, {})
+        table.add_row(kpi, *(_fmt(values.get(w)) for w in windows))
+    return table
+
+
+def _fmt(value: float | None) -> str:
+    if value is None:
+        return "–"
+    return f"{value:.3f}" if abs(value) < 10 else f"{value:,.0f}"
+
+
+def render(
+    now: Snapshot,
+    before: Snapshot | None,
+    header: str,
+    kpis: dict[str, dict[str, float | None]] | None = None,
+) -> Group:
     seconds = now.at - before.at if before else 0.0
     prev = before or Snapshot(at=now.at)
     valid = sum(now.by_type.values())
@@ -68,8 +113,11 @@ def render(now: Snapshot, before: Snapshot | None, header: str) -> Group:
         f"dead-lettered [red]{dead:,.0f}[/]   "
         f"rate [bold]{(now.messages - prev.messages) / seconds if seconds else 0:,.0f}[/]/s"
     )
+    parts: list[Table] = [summary]
+    if kpis:
+        parts.append(_kpi_table(kpis))
     return Group(
-        summary,
+        *parts,
         _table("Events by type", "type", now.by_type, _rates(now.by_type, prev.by_type, seconds)),
         _table(
             "Dead letters by reason",

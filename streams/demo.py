@@ -20,7 +20,7 @@ from salespulse.events import Envelope
 from salespulse.faults import with_faults
 from salespulse.settings import Settings
 from streams.broker import LocalBroker
-from streams.dashboard import Snapshot, render, scrape
+from streams.dashboard import Snapshot, company_kpis, render, scrape
 from streams.producer import ProduceReport, produce
 from streams.supervise import worker_process
 
@@ -98,14 +98,16 @@ def _header(producer: _Producer) -> str:
 
 
 def _watch(settings: Settings, producer: _Producer, options: DemoOptions, console: Console) -> None:
-    url = f"http://127.0.0.1:{settings.worker.web_port}/metrics"
+    base = f"http://127.0.0.1:{settings.worker.web_port}"
+    url = f"{base}/metrics"
     deadline = time.monotonic() + options.duration if options.duration else None
     before: Snapshot | None = None
     try:
         with Live(console=console, refresh_per_second=4) as live:
             while deadline is None or time.monotonic() < deadline:
                 now = scrape(url)
-                live.update(render(now, before, _header(producer)))
+                kpis = company_kpis(base)
+                live.update(render(now, before, _header(producer), kpis))
                 before = now
                 time.sleep(options.refresh_seconds)
     except KeyboardInterrupt:
