@@ -25,7 +25,7 @@ from salespulse.settings import Settings
 from streams.broker import free_port
 from streams.kafka_client import client_kwargs
 from streams.producer import produce
-from streams.supervise import worker_process
+from streams.supervise import isolated, worker_process
 
 _INGESTED = re.compile(rb"^salespulse_ingest_messages_total (\S+)$", re.M)
 _KPI_DONE = re.compile(rb"^salespulse_kpi_(?:events_applied|late_events)_total (\S+)$", re.M)
@@ -43,24 +43,15 @@ class IngestBench:
 
 
 def bench_settings(settings: Settings, workdir: Path) -> Settings:
-    run = uuid.uuid4().hex[:8]
-    topics = settings.topics.model_copy(
-        update={
-            "events": f"bench-{run}.events",
-            "typed": f"bench-{run}.typed",
-            "dlq": f"bench-{run}.dlq",
-        }
+    run = f"bench-{uuid.uuid4().hex[:8]}"
+    return isolated(
+        settings,
+        run,
+        store="memory://",
+        data_dir=workdir / run,
+        web_port=free_port(),
+        log_level="warning",
     )
-    worker = settings.worker.model_copy(
-        update={
-            "app_id": f"bench-{run}",
-            "store": "memory://",
-            "data_dir": workdir / run,
-            "web_port": free_port(),
-            "log_level": "warning",
-        }
-    )
-    return settings.model_copy(update={"topics": topics, "worker": worker})
 
 
 async def baseline(settings: Settings, expected: int) -> float:

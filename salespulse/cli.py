@@ -120,13 +120,11 @@ def demo(
 
     from salespulse.simulate import SimulationConfig, parse_anomalies, simulate
     from streams.demo import DemoOptions, run_demo
+    from streams.supervise import isolated
 
-    settings = _settings()
-    config = SimulationConfig(
-        seed=seed if seed is not None else int(time.time()),
-        days=days,
-        anomalies=parse_anomalies(anomalies),
-    )
+    run_seed = seed if seed is not None else int(time.time())
+    settings = isolated(_settings(), f"demo-{run_seed}")  # re-runs never mix histories
+    config = SimulationConfig(seed=run_seed, days=days, anomalies=parse_anomalies(anomalies))
     options = DemoOptions(rate=rate, fault_ratio=faults, duration=duration)
     try:
         run_demo(settings, simulate(config).events, options, Console())

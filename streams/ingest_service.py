@@ -11,7 +11,6 @@ forwards one twice (consumers of the outputs read committed data only).
 from __future__ import annotations
 
 import logging
-import uuid
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
@@ -19,7 +18,7 @@ from mode import Service
 
 from salespulse.settings import Settings
 from streams.ingest_route import IngestRouter
-from streams.kafka_client import client_kwargs
+from streams.kafka_client import stage_clients
 from streams.metrics import IngestMetrics
 
 log = logging.getLogger(__name__)
@@ -39,22 +38,8 @@ class IngestService(Service):
         self._backlog: dict[int, bool] = {}
 
     async def on_start(self) -> None:
-        common = client_kwargs(self.settings.kafka)
-        self._consumer = AIOKafkaConsumer(
-            self.settings.topics.events,
-            **common,
-            group_id=self.group_id,
-            enable_auto_commit=False,
-            auto_offset_reset="earliest",
-            isolation_level="read_committed",
-            max_partition_fetch_bytes=4 << 20,
-        )
-        self._producer = AIOKafkaProducer(
-            **common,
-            transactional_id=f"{self.group_id}.{uuid.uuid4().hex}",
-            linger_ms=5,
-            max_batch_size=512 * 1024,
-            max_request_size=4 << 20,
+        self._consumer, self._producer = stage_clients(
+            self.settings, self.group_id, self.settings.topics.events
         )
         await self._producer.start()
         await self._consumer.start()

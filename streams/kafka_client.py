@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import ssl
+import uuid
 from typing import Any
 
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
@@ -86,3 +88,31 @@ async def partition_ids(settings: Settings, topic: str, timeout: float = 30.0) -
             await asyncio.sleep(0.2)
     finally:
         await admin.close()
+
+
+def stage_clients(
+    settings: Settings, group_id: str, *topics: str
+) -> tuple[AIOKafkaConsumer, AIOKafkaProducer]:
+    """A read-committed consumer and a transactional producer for one exactly-once stage.
+
+    The transactional id is unique per process: a restarted worker never waits on a
+    dead one's id, and its unfinished transaction is aborted by the broker's timeout.
+    """
+    common = client_kwargs(settings.kafka)
+    consumer = AIOKafkaConsumer(
+        *topics,
+        **common,
+        group_id=group_id,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        isolation_level="read_committed",
+        max_partition_fetch_bytes=4 << 20,
+    )
+    producer = AIOKafkaProducer(
+        **common,
+        transactional_id=f"{group_id}.{uuid.uuid4().hex}",
+        linger_ms=5,
+        max_batch_size=512 * 1024,
+        max_request_size=4 << 20,
+    )
+    return consumer, producer

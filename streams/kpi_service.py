@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import logging
 import time
-import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -27,7 +26,7 @@ from salespulse.ingest import DeadLetterReason, FieldError, Rejection, dead_lett
 from salespulse.kpis import KpiEngine, KpiValue
 from salespulse.kpis.compute import all_values
 from salespulse.settings import Settings
-from streams.kafka_client import client_kwargs, partition_ids
+from streams.kafka_client import partition_ids, stage_clients
 from streams.kpi_output import encode_value, publishable
 from streams.merge import PartitionMerge
 from streams.metrics import KpiMetrics
@@ -65,22 +64,8 @@ class KpiService(Service):
         self._idle = settings.kpi.idle_partition_seconds
 
     async def on_start(self) -> None:
-        common = client_kwargs(self.settings.kafka)
         topic = self.settings.topics.typed
-        self._consumer = AIOKafkaConsumer(
-            **common,
-            group_id=self.group_id,
-            enable_auto_commit=False,
-            isolation_level="read_committed",
-            auto_offset_reset="earliest",
-            max_partition_fetch_bytes=4 << 20,
-        )
-        self._producer = AIOKafkaProducer(
-            **common,
-            transactional_id=f"{self.group_id}.{uuid.uuid4().hex}",
-            linger_ms=5,
-            max_batch_size=512 * 1024,
-        )
+        self._consumer, self._producer = stage_clients(self.settings, self.group_id)
         await self._producer.start()
         await self._consumer.start()
         partitions = await partition_ids(self.settings, topic)

@@ -76,3 +76,17 @@ def wait_http(url: str, proc: subprocess.Popen[bytes], log_path: Path, timeout: 
                 return
         time.sleep(0.3)
     raise TimeoutError(f"{url} did not answer; log:\n{log_path.read_text()[-3000:]}")
+
+
+def isolated(settings: Settings, run: str, **worker: object) -> Settings:
+    """``settings`` with topics and consumer groups of their own, prefixed by ``run``.
+
+    Used wherever one broker serves several independent pipelines (demo re-runs,
+    benchmarks, tests), so no run reads another's history.
+    """
+    topics = settings.topics.model_copy(
+        update={"events": f"{run}.events", "typed": f"{run}.typed", "dlq": f"{run}.dlq"}
+    )
+    kpi = settings.kpi.model_copy(update={"topic": f"{run}.kpis"})
+    worker_settings = settings.worker.model_copy(update={"app_id": f"salespulse-{run}", **worker})
+    return settings.model_copy(update={"topics": topics, "kpi": kpi, "worker": worker_settings})

@@ -4,19 +4,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from salespulse.settings import Settings
 from streams.broker import LocalBroker
 from tests.support.kafka import free_port
-
-SHARED_DATA = Path(
-    os.environ.get(
-        "SALESPULSE_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"
-    )
-)
 
 
 @pytest.fixture(scope="session")
@@ -31,10 +24,3 @@ def kafka(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
         print(f"\nKafka started by the launcher in {broker.started_in:.1f}s at {bootstrap}")
     yield settings
     broker.stop()
-
-
-@pytest.fixture(scope="session")
-def shared_data() -> Path:
-    if not SHARED_DATA.is_dir():
-        pytest.skip(f"shared datasets not found at {SHARED_DATA} (set SALESPULSE_SHARED_DATA)")
-    return SHARED_DATA

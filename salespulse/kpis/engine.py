@@ -31,6 +31,17 @@ _QUANTUM = Decimal("0.0001")
 TargetKey = tuple[str, str, str, date, date]
 
 
+def _deal_dims(d: p.OpportunityCreated | p.OrderPlaced) -> tuple[Series, ...]:
+    return series_of(
+        team=d.team,
+        region=d.region,
+        rep=d.rep,
+        product=d.product,
+        channel=d.channel,
+        campaign=d.campaign,
+    )
+
+
 class KpiEngine:
     """Event-time KPI state; ``apply`` returns False for a late event (nothing changed)."""
 
@@ -162,16 +173,10 @@ class KpiEngine:
             lead.qualified = True
 
     def _opportunity_created(self, d: p.OpportunityCreated, moment: datetime, day: date) -> None:
-        if d.opportunity_id in self.opportunities:
-            return
-        dims = series_of(
-            team=d.team,
-            region=d.region,
-            rep=d.rep,
-            product=d.product,
-            channel=d.channel,
-            campaign=d.campaign,
-        )
+        known = self.opportunities.get(d.opportunity_id)
+        if known is not None and known.created is not None:
+            return  # created once; a stub left by a close of an unknown id does not count
+        dims = _deal_dims(d)
         for cell in self._cells(dims, day):
             cell.opps_created += 1
             cell.opps_created_value += d.amount
@@ -281,14 +286,7 @@ class KpiEngine:
         record[0 if won else 1] += 1
 
     def _order_placed(self, d: p.OrderPlaced, moment: datetime, day: date) -> None:
-        dims = series_of(
-            team=d.team,
-            region=d.region,
-            rep=d.rep,
-            product=d.product,
-            channel=d.channel,
-            campaign=d.campaign,
-        )
+        dims = _deal_dims(d)
         for cell in self._cells(dims, day):
             cell.orders += 1
             cell.order_revenue += d.amount

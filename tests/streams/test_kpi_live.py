@@ -1,4 +1,4 @@
-"""The KPI stage through the real broker: equals the backtest, survives SIGKILL, dead-letters late."""
+"""KPI stage through the real broker: equals the backtest, survives SIGKILL, DLQs late events."""
 
 from __future__ import annotations
 

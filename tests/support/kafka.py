@@ -12,32 +12,17 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord
 from salespulse.settings import Settings
 from streams.broker import free_port
 from streams.kafka_client import client_kwargs
+from streams.supervise import isolated as isolate
 from streams.supervise import settings_env, worker_process
 
 __all__ = ["free_port", "isolated", "read_topic", "settings_env", "worker_process"]
 
 
 def isolated(settings: Settings, tmp: Path, **ingest: object) -> Settings:
-    """Settings with topics, consumer group and web port of their own."""
+    """Settings with topics, consumer groups and a web port of their own."""
     run = uuid.uuid4().hex[:10]
-    topics = settings.topics.model_copy(
-        update={"events": f"{run}.events", "typed": f"{run}.typed", "dlq": f"{run}.dlq"}
-    )
-    worker = settings.worker.model_copy(
-        update={
-            "app_id": f"sp-{run}",
-            "store": "memory://",
-            "data_dir": tmp / run,
-            "web_port": free_port(),
-        }
-    )
-    return settings.model_copy(
-        update={
-            "topics": topics,
-            "worker": worker,
-            "ingest": settings.ingest.model_copy(update=ingest),
-        }
-    )
+    own = isolate(settings, run, store="memory://", data_dir=tmp / run, web_port=free_port())
+    return own.model_copy(update={"ingest": own.ingest.model_copy(update=ingest)})
 
 
 async def read_topic(

@@ -8,33 +8,22 @@ from __future__ import annotations
 
 import csv
 import gzip
-import os
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from salespulse.importers import ImportedRow, Importer, ImportReport, RejectedRow, load_mapping
+from tests.support.data import OLIST_DEALS as DEALS
+from tests.support.data import OLIST_LEADS as LEADS
+from tests.support.data import UCI, dataset
 
 pytestmark = pytest.mark.data
 
-UCI = "online_retail_uci/online_retail.csv.gz"
-LEADS = "olist_marketing_funnel/olist_marketing_qualified_leads_dataset.csv"
-DEALS = "olist_marketing_funnel/olist_closed_deals_dataset.csv"
-
-
-def dataset(relative: str) -> Path:
-    env = os.environ.get("SALESPULSE_SHARED_DATA")
-    root = Path(env) if env else Path(__file__).resolve().parents[3] / ".." / "shared" / "data"
-    path = root / relative
-    if not path.is_file():
-        pytest.skip(f"real dataset {path} is absent (set SALESPULSE_SHARED_DATA to its folder)")
-    return path
 
 
 @dataclass

@@ -9,12 +9,10 @@ values are also asserted by hand, so the reference itself is checked, not truste
 
 from __future__ import annotations
 
-import os
 import random
 from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,6 +22,7 @@ from salespulse.importers import ImportedRow, import_rows, load_mapping
 from salespulse.simulate import SimulationConfig, parse_anomalies, simulate
 from tests.reference.compare import differences, engine_values, same_float, same_number
 from tests.reference.kpis import Entry, Key, ReferenceResult, compute, spread, window_ranges
+from tests.support.data import OLIST_DEALS, OLIST_LEADS, UCI, dataset
 
 # --- running both sides ----------------------------------------------------------------
 
@@ -98,18 +97,6 @@ def test_engine_matches_reference_on_simulated_stream(name: str) -> None:
 
 # --- real datasets ---------------------------------------------------------------------
 
-UCI = "online_retail_uci/online_retail.csv.gz"
-OLIST_LEADS = "olist_marketing_funnel/olist_marketing_qualified_leads_dataset.csv"
-OLIST_DEALS = "olist_marketing_funnel/olist_closed_deals_dataset.csv"
-
-
-def dataset(relative: str) -> Path:
-    env = os.environ.get("SALESPULSE_SHARED_DATA")
-    root = Path(env) if env else Path(__file__).resolve().parents[3] / ".." / "shared" / "data"
-    path = root / relative
-    if not path.is_file():
-        pytest.skip(f"real dataset {path} is absent (set SALESPULSE_SHARED_DATA to its folder)")
-    return path
 
 
 def imported(mapping: str, relative: str) -> list[Any]:
