@@ -70,6 +70,29 @@ class IngestService(Service):
         for tp in assigned:
             self._backlog[tp.partition] = await consumer.position(tp) < ends[tp]
 
+    async def _forward(
+        self, producer: AIOKafkaProducer, partition: int, records: list[Any]
+    ) -> None:
+        """Valid events go to the typed topic's partition of the same number, in order.
+
+        They are appended to record batches built here: one ``send`` per message was a
+        quarter of the worker's CPU (profiled), a batch append a fraction of that.
+        """
+        typed, dlq = self.settings.topics.typed, self.settings.topics.dlq
+        builder = producer.create_batch()
+        for record in records:
+            valid, value, headers = self.router.route(record)
+            if not valid:
+                await producer.send(dlq, value=value, key=record.key, headers=headers)
+                continue
+            if builder.append(key=record.key, value=value, timestamp=None, headers=headers):
+                continue
+            await producer.send_batch(builder, typed, partition=partition)
+            builder = producer.create_batch()
+            builder.append(key=record.key, value=value, timestamp=None, headers=headers)
+        if builder.record_count():
+            await producer.send_batch(builder, typed, partition=partition)
+
     def caught_up(self, partition: int) -> bool:
         """False while this worker still has raw messages of ``partition`` to forward.
 
@@ -80,18 +103,10 @@ class IngestService(Service):
     async def _process(self, batch: dict[TopicPartition, list[Any]]) -> None:
         producer = self._producer
         assert producer is not None
-        topics = self.settings.topics
         offsets: dict[TopicPartition, int] = {}
         async with producer.transaction():
             for tp, records in batch.items():
                 self.metrics.batch(len(records))
-                for record in records:
-                    valid, value, headers = self.router.route(record)
-                    # typed partition = raw partition: order and the 1:1 mapping the KPI
-                    # stage relies on survive even for keyless messages
-                    partition, topic = (tp.partition, topics.typed) if valid else (None, topics.dlq)
-                    await producer.send(
-                        topic, value=value, key=record.key, headers=headers, partition=partition
-                    )
+                await self._forward(producer, tp.partition, records)
                 offsets[tp] = records[-1].offset + 1
             await producer.send_offsets_to_transaction(offsets, self.group_id)
