@@ -44,6 +44,7 @@ def test_bench_reports_ratio_to_plain_aiokafka(kafka: Settings, tmp_path: Path) 
     done = _run(settings, "bench", "--events", "3000", "--json")
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
+    print(result)  # shown on failure
     assert result["messages"] == 3000
     assert result["baseline_events_per_s"] > 0 and result["pipeline_events_per_s"] > 0
     for ratio, rate in (
