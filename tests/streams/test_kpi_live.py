@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import orjson
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from salespulse.kpis import backtest
 from salespulse.settings import Settings
@@ -47,7 +48,7 @@ def _by_key(body: dict[str, Any]) -> dict[Key, dict[str, Any]]:
 
 
 def _assert_same(live: dict[Key, dict[str, Any]], expected: dict[Key, dict[str, Any]]) -> None:
-    assert set(live) == set(expected), (set(live) ^ set(expected))
+    assert set(live) == set(expected), set(live) ^ set(expected)
     diffs = [(k, expected[k], live[k]) for k in expected if expected[k] != live[k]]
     assert not diffs, diffs[:5]
 
@@ -58,7 +59,17 @@ async def test_live_kpis_equal_the_backtest(kafka: Settings, tmp_path: Path, str
     with worker_process(settings, tmp_path / "worker.log"):
         await produce(settings, stream)
         body = _live(settings, total)
+        time.sleep(2 * settings.kpi.publish_seconds)  # let the last changes be published
+        scrape = httpx.get(f"http://127.0.0.1:{settings.worker.web_port}/metrics").text
     assert body["late"] == 0
+    exported = {
+        (s.labels["kpi"], s.labels["dimension"], s.labels["key"], s.labels["window"]): s.value
+        for family in text_string_to_metric_families(scrape)
+        for s in family.samples
+        if s.name == "salespulse_kpi_value"
+    }
+    revenue = ("revenue", "company", "all", "30d")
+    assert exported[revenue] == pytest.approx(expected[revenue]["value"], rel=1e-12)
     _assert_same(_by_key(body), expected)
     published = await read_topic(settings, settings.kpi.topic, 1, timeout=30)
     first = json.loads(published[0].value)
@@ -77,8 +88,10 @@ async def test_sigkill_mid_stream_loses_and_doubles_nothing(
         while time.monotonic() < deadline:
             metrics = httpx.get(f"{url}/metrics", timeout=30).text
             if "salespulse_kpi_changes_published_total 0.0" not in metrics and (
-                httpx.get(f"{url}/kpis?kpi=revenue&dimension=company&window=day", timeout=30)
-                .json()["events_applied"] > total // 3
+                httpx.get(
+                    f"{url}/kpis?kpi=revenue&dimension=company&window=day", timeout=30
+                ).json()["events_applied"]
+                > total // 3
             ):
                 break
             time.sleep(0.2)

@@ -1,0 +1,71 @@
+"""Engine behaviour the exactness tests do not pin: the series cap, lateness, state size."""
+
+from __future__ import annotations
+
+import json
+import pickle
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from salespulse.cli import main
+from salespulse.events import event_from_dict
+from salespulse.kpis import KpiConfig, KpiEngine, all_values
+from salespulse.simulate import SimulationConfig, simulate
+from tests.support.examples import example
+
+
+def _lead(n: int, rep: str, time: str = "2026-03-02T10:00:00+03:00") -> object:
+    raw = example("lead.created", n)
+    raw["data"].update({"lead_id": f"L{n}", "rep": rep})
+    raw["time"] = time
+    return event_from_dict(raw)
+
+
+def test_series_cap_drops_new_keys_and_counts_them() -> None:
+    engine = KpiEngine(KpiConfig(max_series_per_dimension=3))
+    for n in range(10):
+        engine.apply(_lead(n, rep=f"rep-{n}"))  # type: ignore[arg-type]
+    reps = [s for s in engine.cells if s[0] == "rep"]
+    assert len(reps) == 3
+    assert engine.dropped["rep"] == 7
+    assert engine.cells[("company", "all")], "the company series is never capped"
+    total = sum(c.leads for c in engine.cells[("company", "all")].values())
+    assert total == 10, "a dropped dimension does not drop the event"
+
+
+def test_late_event_changes_nothing() -> None:
+    engine = KpiEngine(KpiConfig(grace_seconds=3600))
+    assert engine.apply(_lead(1, "a", "2026-03-02T12:00:00+03:00"))  # type: ignore[arg-type]
+    assert engine.apply(_lead(2, "a", "2026-03-02T11:30:00+03:00"))  # type: ignore[arg-type]
+    before = pickle.dumps(engine.cells)
+    assert not engine.apply(_lead(3, "b", "2026-03-02T10:59:59+03:00"))  # type: ignore[arg-type]
+    assert engine.late == 1 and pickle.dumps(engine.cells) == before
+
+
+def test_state_pickles_and_resumes_identically(tmp_path: Path) -> None:
+    events = list(simulate(SimulationConfig(seed=2, days=10, scale=0.2)).events)
+    half = len(events) // 2
+    whole, resumed = KpiEngine(KpiConfig()), KpiEngine(KpiConfig())
+    for event in events:
+        whole.apply(event)
+    for event in events[:half]:
+        resumed.apply(event)
+    resumed = pickle.loads(pickle.dumps(resumed))
+    for event in events[half:]:
+        resumed.apply(event)
+    assert all_values(resumed, scores=False) == all_values(whole, scores=False)
+    assert resumed.cells == whole.cells
+
+
+def test_backtest_command_prints_every_value_as_json(tmp_path: Path) -> None:
+    path = tmp_path / "events.jsonl"
+    events = simulate(SimulationConfig(seed=1, days=5, scale=0.1)).events
+    path.write_bytes(b"".join(e.to_json() + b"\n" for e in events) + b"not json\n")
+    result = CliRunner().invoke(main, ["backtest", str(path), "--json"])
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.output)
+    assert body["invalid"] == 1 and body["late"] == 0 and body["as_of"] == "2026-01-05"
+    revenue = [k for k in body["kpis"] if k["kpi"] == "revenue" and k["dimension"] == "company"]
+    assert {k["window"] for k in revenue} == {"day", "wtd", "7d", "30d", "mtd", "qtd"}
+    assert body["calibration"]["n"] > 0

@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from streams.merge import PartitionMerge
+
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def _t(minutes: int) -> datetime:
+    return T0 + timedelta(minutes=minutes)
+
+
+def test_releases_in_event_time_order_across_partitions() -> None:
+    merge: PartitionMerge[str] = PartitionMerge((0, 1))
+    for offset, minute in enumerate((1, 4, 6)):
+        merge.push(0, offset, _t(minute), f"p0-{minute}")
+    for offset, minute in enumerate((2, 3, 7)):
+        merge.push(1, offset, _t(minute), f"p1-{minute}")
+    out = [item for _, _, item in merge.release(lambda p: False)]
+    # p0 runs dry after minute 6 and is not caught up: minute 7 of p1 must wait
+    assert out == ["p0-1", "p1-2", "p1-3", "p0-4", "p0-6"]
+    assert [item for _, _, item in merge.release(lambda p: True)] == ["p1-7"]
+
+
+def test_an_empty_partition_that_is_not_caught_up_holds_everything() -> None:
+    merge: PartitionMerge[str] = PartitionMerge((0, 1))
+    merge.push(0, 0, _t(1), "a")
+    assert merge.release(lambda p: False) == []
+    assert merge.release(lambda p: p == 1) == [(0, 0, "a")]
+
+
+def test_hold_from_stops_a_replay_at_the_committed_offset() -> None:
+    merge: PartitionMerge[str] = PartitionMerge((0,))
+    for offset in range(4):
+        merge.push(0, offset, _t(offset), str(offset))
+    merge.hold_from(0, 2)
+    assert [o for _, o, _ in merge.release(lambda p: True)] == [0, 1]
+    merge.release_limits()
+    assert [o for _, o, _ in merge.release(lambda p: True)] == [2, 3]
