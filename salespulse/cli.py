@@ -98,7 +98,7 @@ def replay(file: Path, speed: float | None, topic: str | None) -> None:
 
 
 @main.command()
-@click.option("--rate", type=float, default=300.0, show_default=True, help="Events per second.")
+@click.option("--rate", type=float, default=1500.0, show_default=True, help="Events per second.")
 @click.option("--days", type=int, default=90, show_default=True, help="Simulated days.")
 @click.option("--seed", type=int, default=None, help="Simulator seed (default: from the clock).")
 @click.option("--anomalies", default="all", show_default=True, help="Kinds to inject, or ''.")
