@@ -16,7 +16,7 @@ import math
 
 from river import stats, time_series
 
-from detectors.base import Point, Verdict, quiet
+from detectors.base import Direction, Point, Verdict, quiet
 
 __all__ = ["ForecastBand"]
 
@@ -92,8 +92,9 @@ class ForecastBand:
         alpha: float = 0.2,
         beta: float = 0.01,
         gamma: float = 0.15,
-        fading: float = 0.1,
+        fading: float = 0.05,
         accept_after: int = 3,
+        settle: int | None = None,
         multiplicative: bool = False,
         min_scale: float = 1e-6,
         rel_floor: float = 0.01,
@@ -111,10 +112,13 @@ class ForecastBand:
             raise ValueError(f"fading must be in (0, 1], got {fading}")
         if accept_after < 0:
             raise ValueError(f"accept_after must be >= 0, got {accept_after}")
+        if settle is not None and settle < 0:
+            raise ValueError(f"settle must be >= 0, got {settle}")
         if min_scale <= 0 or rel_floor < 0:
             raise ValueError("min_scale must be > 0 and rel_floor >= 0")
         self.season, self.warmup, self.k = season, warmup, k
         self.accept_after, self.multiplicative = accept_after, multiplicative
+        self.settle = max(season, 1) if settle is None else settle
         self.min_scale, self.rel_floor = min_scale, rel_floor
         self.model = time_series.HoltWinters(
             alpha, beta, gamma, seasonality=season, multiplicative=multiplicative
@@ -124,6 +128,7 @@ class ForecastBand:
         self._first: list[float] = []
         self._run = 0  # signed: +n after n spikes in a row, -n after n drops
         self._run_error = 0.0
+        self._settle = 0  # points left during which everything is learned, after a new level
 
     def update(self, point: Point) -> Verdict:
         """Judge ``point`` against the forecast made before it, then learn from it."""
@@ -148,27 +153,35 @@ class ForecastBand:
 
     def _scale(self, expected: float) -> float:
         floor = max(self.min_scale, self.rel_floor * abs(expected))
-        return max(floor, _MAE_TO_SIGMA * self.abs_error.get())
+        unit = abs(expected) if self.multiplicative else 1.0
+        return max(floor, _MAE_TO_SIGMA * self.abs_error.get() * unit)
+
+    def _learn_error(self, error: float, expected: float) -> None:
+        if self.multiplicative:
+            error /= max(abs(expected), self.min_scale)
+        self.abs_error.update(abs(error))
 
     def _judge_and_learn(self, value: float) -> Verdict:
         expected = self._forecast()
         error = value - expected
         self.n += 1
         if self.n <= self.warmup:
-            self.abs_error.update(abs(error))
+            self._learn_error(error, expected)
             self.model.learn_one(value)
             return quiet("warm-up", expected)
         scale = self._scale(expected)
         z = abs(error) / scale
+        score = z * z / (z * z + self.k**2)
         low, high = expected - self.k * scale, expected + self.k * scale
-        if z <= self.k:
+        if z <= self.k or self._settle:
+            self._settle = max(0, self._settle - 1)
             self._run, self._run_error = 0, 0.0
-            self.abs_error.update(abs(error))
+            self._learn_error(error, expected)
             self.model.learn_one(value)
-            return Verdict(z * z / (z * z + self.k**2), False, expected, low, high)
-        direction = "spike" if error > 0 else "drop"
+            reason = "settling on a new level" if z > self.k else ""
+            return Verdict(score, z > self.k, expected, low, high, _side(error, z > self.k), reason)
         reason = self._protect_or_accept(value, error, expected)
-        return Verdict(z * z / (z * z + self.k**2), True, expected, low, high, direction, reason)
+        return Verdict(score, True, expected, low, high, _side(error, True), reason)
 
     def _protect_or_accept(self, value: float, error: float, expected: float) -> str:
         step = 1 if error > 0 else -1
@@ -181,6 +194,13 @@ class ForecastBand:
             self.model.level[-1] += self._run_error / abs(self._run)
             self.model.learn_one(value)
             self._run, self._run_error = 0, 0.0
+            self._settle = self.settle
             return f"outside forecast band; new level accepted after {self.accept_after} in a row"
         self.model.learn_one(expected)
         return "outside forecast band; kept out of learning"
+
+
+def _side(error: float, anomalous: bool) -> Direction | None:
+    if not anomalous:
+        return None
+    return "spike" if error > 0 else "drop"
