@@ -118,7 +118,8 @@ class SeasonalBaseline:
         if mad > 0:
             robust = _MAD_TO_SIGMA * mad
         else:
-            robust = _MEAN_AD_TO_SIGMA * math.fsum(deviations) / len(values)
+            n = len(values)  # divide first: fsum of deviations near 1e308 overflows
+            robust = _MEAN_AD_TO_SIGMA * sum(d / n for d in deviations)
         robust = max(robust, _MAD_TO_SIGMA * self._pooled_relative_mad() * abs(centre))
         robust *= math.sqrt(1.0 + 1.57 / len(values))
         return max(robust, self.rel_floor * abs(centre), self.min_spread)

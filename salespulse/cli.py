@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import sys
 from pathlib import Path
 from types import FrameType
 
@@ -185,15 +184,15 @@ def backtest(file: Path, as_json: bool, no_scores: bool) -> None:
         print_summary(result)
 
 
-def _register_optional() -> None:
+def _register_packaged_commands() -> None:
+    """Commands whose code lives beside its package (simulator, importers, detectors)."""
+    from detectors.command import detect_file
     from salespulse.importers.command import import_command
     from salespulse.simulate.command import simulate
 
+    main.add_command(detect_file, "detect-file")
     main.add_command(simulate, "simulate")
     main.add_command(import_command, "import")
 
 
-try:
-    _register_optional()
-except ImportError as exc:  # pragma: no cover - only while a module is being written
-    print(f"warning: {exc}", file=sys.stderr)
+_register_packaged_commands()
