@@ -101,6 +101,11 @@ class WorkerSettings(_Section):
     web_port: int = Field(default=6066, ge=1, le=65535, description="HTTP port (/metrics).")
     web_host: str = Field(default="127.0.0.1", description="HTTP bind address.")
     log_level: Literal["debug", "info", "warning", "error"] = Field(default="info")
+    instance: str = Field(
+        default="0",
+        pattern=r"^[A-Za-z0-9._\-]{1,64}$",
+        description="This worker's stable name within app_id (its transactional ids).",
+    )
 
 
 class BrokerSettings(_Section):

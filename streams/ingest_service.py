@@ -96,9 +96,11 @@ class IngestService(Service):
     def caught_up(self, partition: int) -> bool:
         """False while this worker still has raw messages of ``partition`` to forward.
 
-        The KPI stage uses it to tell a quiet typed partition from a stalled one.
+        The KPI stage uses it to tell a quiet typed partition from a stalled one. A
+        partition this worker has not measured yet counts as backlogged: at start-up the
+        KPI stage must not run ahead on the partitions ingest happened to fetch first.
         """
-        return not self._backlog.get(partition, False)
+        return not self._backlog.get(partition, True)  # not measured yet: assume backlog
 
     async def _process(self, batch: dict[TopicPartition, list[Any]]) -> None:
         producer = self._producer

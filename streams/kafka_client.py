@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import ssl
-import uuid
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
@@ -95,8 +94,11 @@ def stage_clients(
 ) -> tuple[AIOKafkaConsumer, AIOKafkaProducer]:
     """A read-committed consumer and a transactional producer for one exactly-once stage.
 
-    The transactional id is unique per process: a restarted worker never waits on a
-    dead one's id, and its unfinished transaction is aborted by the broker's timeout.
+    The transactional id is stable per (stage, worker instance): a restarted worker
+    fences its killed predecessor at once, aborting the transaction it left open. With
+    a fresh id per process that transaction would hold the partition's last stable
+    offset back until the broker's timeout, and read-committed readers downstream
+    would see the partition as drained when it is not.
     """
     common = client_kwargs(settings.kafka)
     consumer = AIOKafkaConsumer(
@@ -110,7 +112,8 @@ def stage_clients(
     )
     producer = AIOKafkaProducer(
         **common,
-        transactional_id=f"{group_id}.{uuid.uuid4().hex}",
+        transactional_id=f"{group_id}.{settings.worker.instance}",
+        transaction_timeout_ms=15_000,
         linger_ms=5,
         max_batch_size=512 * 1024,
         max_request_size=4 << 20,

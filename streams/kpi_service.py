@@ -142,6 +142,17 @@ class KpiService(Service):
             event, record = item
             if not self.engine.apply(event):
                 self.metrics.late.inc()
+                if self.engine.late <= 3:  # enough to diagnose, never a flood
+                    log.warning(
+                        "late %s at %s on p%s/%s (watermark %s); positions %s ends %s",
+                        event.type,
+                        event.time,
+                        partition,
+                        offset,
+                        self.engine.watermark,
+                        positions,
+                        last_stable,
+                    )
                 if not self.replaying:
                     self._late.append((record, event))
             else:
