@@ -13,18 +13,19 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaProducer, TopicPartition
 from mode import Service
 
 from salespulse.settings import Settings
 from streams.ingest_route import IngestRouter
 from streams.kafka_client import stage_clients
 from streams.metrics import IngestMetrics
+from streams.stage import KafkaStage
 
 log = logging.getLogger(__name__)
 
 
-class IngestService(Service):
+class IngestService(KafkaStage):
     """Consume, validate, produce and commit offsets atomically, one batch at a time."""
 
     def __init__(self, settings: Settings, metrics: IngestMetrics, **kwargs: Any) -> None:
@@ -33,22 +34,12 @@ class IngestService(Service):
         self.metrics = metrics
         self.router = IngestRouter(settings, metrics)
         self.group_id = f"{settings.worker.app_id}.ingest"
-        self._consumer: AIOKafkaConsumer | None = None
-        self._producer: AIOKafkaProducer | None = None
         self._backlog: dict[int, bool] = {}
 
     async def on_start(self) -> None:
-        self._consumer, self._producer = stage_clients(
-            self.settings, self.group_id, self.settings.topics.events
+        await self._start_clients(
+            *stage_clients(self.settings, self.group_id, self.settings.topics.events)
         )
-        await self._producer.start()
-        await self._consumer.start()
-
-    async def on_stop(self) -> None:
-        if self._consumer is not None:
-            await self._consumer.stop()
-        if self._producer is not None:
-            await self._producer.stop()
 
     @Service.task
     async def _consume(self) -> None:

@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import TopicPartition
 from mode import Service
 
 from salespulse.events import SalesEvent, parse_event
@@ -30,12 +30,13 @@ from streams.kafka_client import partition_ids, stage_clients
 from streams.kpi_output import encode_value, publishable
 from streams.merge import PartitionMerge
 from streams.metrics import KpiMetrics
+from streams.stage import KafkaStage
 
 log = logging.getLogger(__name__)
 Record = Any
 
 
-class KpiService(Service):
+class KpiService(KafkaStage):
     def __init__(
         self,
         settings: Settings,
@@ -51,8 +52,6 @@ class KpiService(Service):
         self.group_id = f"{settings.worker.app_id}.kpi"
         self.current: dict[tuple[str, str, str, str], KpiValue] = {}
         self.replaying = True
-        self._consumer: AIOKafkaConsumer | None = None
-        self._producer: AIOKafkaProducer | None = None
         self._merge: PartitionMerge[tuple[SalesEvent, Record]] | None = None
         self._tps: dict[int, TopicPartition] = {}
         self._applied_next: dict[int, int] = {}
@@ -65,9 +64,8 @@ class KpiService(Service):
 
     async def on_start(self) -> None:
         topic = self.settings.topics.typed
-        self._consumer, self._producer = stage_clients(self.settings, self.group_id)
-        await self._producer.start()
-        await self._consumer.start()
+        await self._start_clients(*stage_clients(self.settings, self.group_id))
+        assert self._consumer is not None
         partitions = await partition_ids(self.settings, topic)
         self._tps = {p: TopicPartition(topic, p) for p in partitions}
         self._consumer.assign(list(self._tps.values()))
@@ -83,12 +81,6 @@ class KpiService(Service):
         if not self.replaying:
             self._merge.release_limits()
         log.info("KPI stage starting; replaying up to %s", self._committed)
-
-    async def on_stop(self) -> None:
-        if self._consumer is not None:
-            await self._consumer.stop()
-        if self._producer is not None:
-            await self._producer.stop()
 
     @Service.task
     async def _run(self) -> None:

@@ -4,32 +4,16 @@ from __future__ import annotations
 
 import doctest
 import math
-import random
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import detectors.forecast as forecast_module
-from detectors.base import Point, Verdict, state_bytes
+from detectors.base import Point, state_bytes
 from detectors.forecast import ForecastBand
-
-WEEK = [1.0, 1.1, 1.2, 1.1, 1.3, 0.6, 0.5]
-T0 = datetime(2024, 1, 1)
-
-
-def series(seed: int, n: int, factor: float = 1.0, at: int | None = None) -> list[float]:
-    """Daily weekly-seasonal values around 100 with 5% noise; level × factor from ``at``."""
-    rng = random.Random(seed)
-    return [
-        100.0 * (factor if at is not None and i >= at else 1.0) * WEEK[i % 7] * rng.gauss(1, 0.05)
-        for i in range(n)
-    ]
-
-
-def run(det: ForecastBand, values: list[float]) -> list[Verdict]:
-    return [det.update(Point(T0 + timedelta(days=i), v)) for i, v in enumerate(values)]
+from tests.support.series import T0, WEEK, run, series
 
 
 def test_doctests() -> None:

@@ -123,7 +123,11 @@ def test_streak_rejects_bad_periods(periods: int) -> None:
 def test_catalogue_covers_the_issue_rules() -> None:
     detectors = catalogue((0.05, 0.4), growth_periods=2)
     assert set(detectors) == {
-        "win_rate", "ltv_cac", "cac_payback_months", "lead_conversion", "sales_growth"
+        "win_rate",
+        "ltv_cac",
+        "cac_payback_months",
+        "lead_conversion",
+        "sales_growth",
     }
     assert all(isinstance(d, Detector) for d in detectors.values())
     assert detectors["win_rate"].update(point(0.1, 2, 20)).is_anomaly
