@@ -93,7 +93,9 @@ class BetaRatio:
         self.name, self.half_life, self.confidence = name, half_life, confidence
         self.min_effect, self.watch, self.prior_strength = min_effect, watch, prior_strength
         self.min_trials, self.warmup_points, self.warmup_trials = (
-            min_trials, warmup_points, warmup_trials
+            min_trials,
+            warmup_points,
+            warmup_trials,
         )
         self.protect, self.accept_after = protect, accept_after
         self._decay = 0.5 ** (1.0 / half_life)

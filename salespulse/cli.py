@@ -172,12 +172,18 @@ def bench(count: int, as_json: bool) -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print every KPI value as JSON.")
 @click.option("--no-scores", is_flag=True, help="Skip opportunity scoring (faster).")
-def backtest(file: Path, as_json: bool, no_scores: bool) -> None:
-    """Compute every KPI over a JSONL file of events, with no Kafka."""
+@click.option(
+    "--detect",
+    is_flag=True,
+    help="Also run the detector ensembles on every day's values (experimental: not yet tuned).",
+)
+def backtest(file: Path, as_json: bool, no_scores: bool, detect: bool) -> None:
+    """Compute every KPI (and the anomalies of each day) over a JSONL file, with no Kafka."""
     from salespulse.kpis import backtest_file
     from salespulse.kpis.report import print_summary
 
-    result = backtest_file(file, _settings().kpi.engine_config(), scores=not no_scores)
+    config = _settings().kpi.engine_config()
+    result = backtest_file(file, config, scores=not no_scores, detect=detect)
     if as_json:
         click.echo(orjson.dumps(result.to_dict(), option=orjson.OPT_INDENT_2).decode())
     else:

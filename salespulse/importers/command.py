@@ -30,13 +30,24 @@ _FILE = click.Path(dir_okay=False, path_type=Path)
 
 @click.command("import")
 @click.argument("csv_path", metavar="CSV", type=_FILE)
-@click.option("--mapping", "-m", "mapping_ref", required=True, metavar="NAME_OR_PATH",
-              help=f"A packaged mapping ({', '.join(available_mappings())}) or a YAML file.")
+@click.option(
+    "--mapping",
+    "-m",
+    "mapping_ref",
+    required=True,
+    metavar="NAME_OR_PATH",
+    help=f"A packaged mapping ({', '.join(available_mappings())}) or a YAML file.",
+)
 @click.option("--output", "-o", type=_FILE, help="Write events to this JSONL file, not Kafka.")
 @click.option("--rejects", type=_FILE, help="Write every rejected row to this JSONL file.")
 @click.option("--limit", type=click.IntRange(min=1), help="Read only the first N data rows.")
-@click.option("--show", type=click.IntRange(min=0), default=10, show_default=True,
-              help="How many rejected rows to print.")
+@click.option(
+    "--show",
+    type=click.IntRange(min=0),
+    default=10,
+    show_default=True,
+    help="How many rejected rows to print.",
+)
 def import_command(
     csv_path: Path,
     mapping_ref: str,

@@ -69,9 +69,7 @@ class Importer:
     Use as a context manager, or call ``close()``, to release the file.
     """
 
-    def __init__(
-        self, mapping: Mapping, csv_path: str | Path, *, limit: int | None = None
-    ) -> None:
+    def __init__(self, mapping: Mapping, csv_path: str | Path, *, limit: int | None = None) -> None:
         self.mapping = mapping
         self.limit = limit
         self.rows_read = 0

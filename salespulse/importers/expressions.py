@@ -71,8 +71,9 @@ class Context:
         problems = [f"column {n!r} appears twice in the CSV header" for n in repeated]
         if missing:
             names = ", ".join(repr(n) for n in missing)
-            problems.append(f"the mapping uses {names}, not in the CSV header "
-                            f"({', '.join(self.columns)})")
+            problems.append(
+                f"the mapping uses {names}, not in the CSV header ({', '.join(self.columns)})"
+            )
         if problems:
             raise ImportSourceError("; ".join(problems))
 

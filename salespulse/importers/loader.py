@@ -22,8 +22,9 @@ def _packaged() -> Traversable:
 
 def available_mappings() -> list[str]:
     """Names of the mappings shipped with SalesPulse."""
-    return sorted(p.name.removesuffix(".yaml") for p in _packaged().iterdir()
-                  if p.name.endswith(".yaml"))
+    return sorted(
+        p.name.removesuffix(".yaml") for p in _packaged().iterdir() if p.name.endswith(".yaml")
+    )
 
 
 def resolve_mapping(ref: str | Path) -> Traversable:

@@ -146,8 +146,10 @@ class Mapping(Strict):
         for i, rule in enumerate(self.rules):
             if "currency" in rule.required_fields() and "currency" not in rule.data:
                 if self.currency is None:
-                    raise ValueError(f"rules.{i}.data.currency: {rule.type} needs a currency; "
-                                     "map it or set the top-level currency")
+                    raise ValueError(
+                        f"rules.{i}.data.currency: {rule.type} needs a currency; "
+                        "map it or set the top-level currency"
+                    )
         return self
 
     @property

@@ -123,5 +123,3 @@ class FieldExpr(Operand):
     """A field's top-level expression: an operand plus how grouped rows combine."""
 
     aggregate: Aggregate = "first"
-
-

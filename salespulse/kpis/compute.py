@@ -228,3 +228,11 @@ def all_values(
         out.extend(series_values(engine, s, day, scores))
     out.extend(plan(engine, day))
     return out
+
+
+def window_values(engine: KpiEngine, as_of: date, name: str) -> list[KpiValue]:
+    """Every series' values for one window as of ``as_of`` (what detectors watch daily)."""
+    out: list[KpiValue] = []
+    for series in sorted(engine.cells):
+        out.extend(windowed(SeriesView(engine, series, as_of), name))
+    return out

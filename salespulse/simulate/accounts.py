@@ -52,9 +52,14 @@ class AccountDesk:
 
     def _churned(self, customer: Customer, moment: datetime) -> None:
         customer.churned = True
-        data = {"customer_id": customer.id, "lost_mrr": money(customer.mrr), "currency": CURRENCY,
-                "reason": _CHURN_REASON(self._rng),
-                "region": customer.region, "rep": customer.rep}
+        data = {
+            "customer_id": customer.id,
+            "lost_mrr": money(customer.mrr),
+            "currency": CURRENCY,
+            "reason": _CHURN_REASON(self._rng),
+            "region": customer.region,
+            "rep": customer.rep,
+        }
         self._world.agenda.add(moment, "customer.churned", data)
 
     def _upsell(self, customer: Customer, day: date) -> None:
@@ -71,8 +76,9 @@ class AccountDesk:
         product = self._rng.choice(others)
         extra = max(1, seats(self._rng) // 2)
         customer.mrr += product.monthly_price * extra
-        self._desk.place(self._sales_moment(day), customer, "cross_sell", product,
-                         product.list_price * extra)
+        self._desk.place(
+            self._sales_moment(day), customer, "cross_sell", product, product.list_price * extra
+        )
 
     def _sales_moment(self, day: date) -> datetime:
         return business_moment(day + timedelta(days=1 + below(self._rng, 26)), self._rng)

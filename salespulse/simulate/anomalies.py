@@ -68,8 +68,11 @@ def plan_anomalies(config: SimulationConfig, company: Company) -> list[Anomaly]:
     rng = random.Random(f"anomalies-{config.seed}")
     keys = _targets(rng, company)
     windows = {kind: _window(rng, config.start, config.days) for kind in AnomalyKind}
-    return [_anomaly(kind, keys[kind], windows[kind]) for kind in AnomalyKind
-            if kind in config.anomalies]
+    return [
+        _anomaly(kind, keys[kind], windows[kind])
+        for kind in AnomalyKind
+        if kind in config.anomalies
+    ]
 
 
 def _targets(rng: random.Random, company: Company) -> dict[AnomalyKind, str]:

@@ -25,21 +25,51 @@ from salespulse.simulate.engine import simulate as run_simulation
 
 @click.command("simulate")
 @click.option("--seed", type=int, default=1, show_default=True, help="Random seed.")
-@click.option("--days", type=click.IntRange(1, MAX_DAYS), default=30, show_default=True,
-              help="Days to simulate.")
-@click.option("--start", type=click.DateTime(formats=["%Y-%m-%d"]), default="2026-01-01",
-              show_default=True, help="First simulated day (Europe/Minsk).")
-@click.option("--scale", type=click.FloatRange(0, MAX_SCALE, min_open=True), default=1.0,
-              show_default=True, help="Multiplier on lead volume (and the customer book).")
-@click.option("--anomalies", default="", metavar="KIND[,KIND...]",
-              help="Anomalies to inject: win_rate_collapse, churn_spike, spend_without_leads, "
-                   "pipeline_drop, cycle_lengthening, revenue_behind_plan, or 'all'.")
-@click.option("--labels", "labels_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="Where to write the anomaly labels [default: <output>.labels.json].")
-@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE.jsonl",
-              help="Write one JSON event per line here instead of sending to Kafka.")
-@click.option("--rate", type=click.FloatRange(0, min_open=True),
-              help="Events per second when sending to Kafka [default: as fast as possible].")
+@click.option(
+    "--days",
+    type=click.IntRange(1, MAX_DAYS),
+    default=30,
+    show_default=True,
+    help="Days to simulate.",
+)
+@click.option(
+    "--start",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default="2026-01-01",
+    show_default=True,
+    help="First simulated day (Europe/Minsk).",
+)
+@click.option(
+    "--scale",
+    type=click.FloatRange(0, MAX_SCALE, min_open=True),
+    default=1.0,
+    show_default=True,
+    help="Multiplier on lead volume (and the customer book).",
+)
+@click.option(
+    "--anomalies",
+    default="",
+    metavar="KIND[,KIND...]",
+    help="Anomalies to inject: win_rate_collapse, churn_spike, spend_without_leads, "
+    "pipeline_drop, cycle_lengthening, revenue_behind_plan, or 'all'.",
+)
+@click.option(
+    "--labels",
+    "labels_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write the anomaly labels [default: <output>.labels.json].",
+)
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE.jsonl",
+    help="Write one JSON event per line here instead of sending to Kafka.",
+)
+@click.option(
+    "--rate",
+    type=click.FloatRange(0, min_open=True),
+    help="Events per second when sending to Kafka [default: as fast as possible].",
+)
 def simulate(
     seed: int,
     days: int,

@@ -100,8 +100,14 @@ class Pipeline:
         qualified_at = self._qualified_at(lead)
         flags = self._bant(lead.source.quality)
         budget, authority, need, timeline = flags
-        data = {"lead_id": lead.id, "budget": budget, "authority": authority,
-                "need": need, "timeline": timeline, "rep": lead.rep.id}
+        data = {
+            "lead_id": lead.id,
+            "budget": budget,
+            "authority": authority,
+            "need": need,
+            "timeline": timeline,
+            "rep": lead.rep.id,
+        }
         self._world.agenda.add(qualified_at, "lead.qualified", data)
         if all(flags) and rng.random() < OPPORTUNITY_SHARE:
             self._open(lead, qualified_at)
@@ -152,8 +158,20 @@ class Pipeline:
         negotiate = _between(propose, close, rng.uniform(0.35, 0.7), rng)
         depth, reason = rng.random(), _LOST_REASON(rng)
         follow_up = timedelta(seconds=60 + below(rng, 1740))
-        return Terms(opened, product, quantity, negotiated, close, propose, negotiate,
-                     drop, win, depth, reason, follow_up)
+        return Terms(
+            opened,
+            product,
+            quantity,
+            negotiated,
+            close,
+            propose,
+            negotiate,
+            drop,
+            win,
+            depth,
+            reason,
+            follow_up,
+        )
 
     def _close_day(self, lead: Lead, opened: datetime, cycle: float) -> date:
         """Lead date plus the cycle; stalled by ``cycle_lengthening`` or pulled into month end."""
@@ -177,37 +195,71 @@ class Pipeline:
 
     def _created(self, lead: Lead, opp: str, terms: Terms) -> None:
         rep, source = lead.rep, lead.source
-        data = {"opportunity_id": opp, "lead_id": lead.id, "amount": money(terms.list_amount),
-                "currency": CURRENCY, "stage": STAGES[0], "rep": rep.id, "team": rep.team,
-                "region": lead.region, "product": terms.product.id, "channel": source.channel,
-                "campaign": source.campaign}
+        data = {
+            "opportunity_id": opp,
+            "lead_id": lead.id,
+            "amount": money(terms.list_amount),
+            "currency": CURRENCY,
+            "stage": STAGES[0],
+            "rep": rep.id,
+            "team": rep.team,
+            "region": lead.region,
+            "product": terms.product.id,
+            "channel": source.channel,
+            "campaign": source.campaign,
+        }
         self._world.agenda.add(terms.opened, "opportunity.created", data)
 
     def _stage(self, opp: str, rep: str, moment: datetime, step: int) -> None:
-        data = {"opportunity_id": opp, "from_stage": STAGES[step],
-                "to_stage": STAGES[step + 1], "rep": rep}
+        data = {
+            "opportunity_id": opp,
+            "from_stage": STAGES[step],
+            "to_stage": STAGES[step + 1],
+            "rep": rep,
+        }
         self._world.agenda.add(moment, "opportunity.stage_changed", data)
 
     def _win(self, lead: Lead, opp: str, terms: Terms) -> None:
         """``opportunity.won``, then the new customer and its first order minutes later."""
         world, rep, close, product = self._world, lead.rep, terms.close, terms.product
-        customer = Customer(world.ids.next("cust"), lead.region, rep.id, rep.team, product,
-                            product.monthly_price * terms.quantity, close)
+        customer = Customer(
+            world.ids.next("cust"),
+            lead.region,
+            rep.id,
+            rep.team,
+            product,
+            product.monthly_price * terms.quantity,
+            close,
+        )
         amount = terms.list_amount * terms.negotiated
         factor = world.effects.revenue_factor(customer.team, close)
-        won = {"opportunity_id": opp, "amount": money(amount * factor), "currency": CURRENCY,
-               "rep": rep.id, "customer_id": customer.id}
+        won = {
+            "opportunity_id": opp,
+            "amount": money(amount * factor),
+            "currency": CURRENCY,
+            "rep": rep.id,
+            "customer_id": customer.id,
+        }
         world.agenda.add(close, "opportunity.won", won)
         self._acquired(lead, customer, close + terms.follow_up / 2)
-        attribution = {"channel": lead.source.channel, "campaign": lead.source.campaign,
-                       "opportunity_id": opp}
+        attribution = {
+            "channel": lead.source.channel,
+            "campaign": lead.source.campaign,
+            "opportunity_id": opp,
+        }
         self._desk.place(close + terms.follow_up, customer, "new", product, amount, attribution)
 
     def _acquired(self, lead: Lead, customer: Customer, moment: datetime) -> None:
         """The new customer, attributed to the lead's channel and campaign."""
-        data = {"customer_id": customer.id, "lead_id": lead.id, "channel": lead.source.channel,
-                "campaign": lead.source.campaign, "region": customer.region,
-                "rep": customer.rep, "team": customer.team}
+        data = {
+            "customer_id": customer.id,
+            "lead_id": lead.id,
+            "channel": lead.source.channel,
+            "campaign": lead.source.campaign,
+            "region": customer.region,
+            "rep": customer.rep,
+            "team": customer.team,
+        }
         self._world.agenda.add(moment, "customer.acquired", data)
         self._book.add(customer)
 

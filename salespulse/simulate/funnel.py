@@ -66,8 +66,14 @@ class LeadDesk:
         world = self._world
         lead = self._new_lead(day, source)
         rep, region = lead.rep, lead.region
-        data = {"lead_id": lead.id, "channel": source.channel, "campaign": source.campaign,
-                "region": region, "rep": rep.id, "team": rep.team}
+        data = {
+            "lead_id": lead.id,
+            "channel": source.channel,
+            "campaign": source.campaign,
+            "region": region,
+            "rep": rep.id,
+            "team": rep.team,
+        }
         world.agenda.add(lead.created, "lead.created", data)
         world.ledger.add_lead(day, rep.team)
         self._pipeline.follow(lead)

@@ -40,6 +40,12 @@ class MarketingDesk:
         moment = at_midnight(day) + POSTED_AT
         amount = paced * campaign.cost_per_lead * noise(self._rng, SPEND_NOISE)
         amount *= world.effects.spend_factor(campaign.id, moment)
-        data = {"period_start": day, "period_end": day, "campaign": campaign.id,
-                "channel": campaign.channel, "amount": money(amount), "currency": CURRENCY}
+        data = {
+            "period_start": day,
+            "period_end": day,
+            "campaign": campaign.id,
+            "channel": campaign.channel,
+            "amount": money(amount),
+            "currency": CURRENCY,
+        }
         world.agenda.add(moment, "marketing.spend", data)

@@ -28,8 +28,12 @@ class Prologue:
 
     def add_customer(self, customer: Customer) -> None:
         """A customer from before the warm-up, known only through the book."""
-        self.customers[customer.id] = {"customer_id": customer.id, "region": customer.region,
-                                       "rep": customer.rep, "team": customer.team}
+        self.customers[customer.id] = {
+            "customer_id": customer.id,
+            "region": customer.region,
+            "rep": customer.rep,
+            "team": customer.team,
+        }
 
     def take(self, event_type: str, data: dict[str, Any]) -> None:
         """Track one unpublished warm-up event (an ``Agenda`` sink)."""

@@ -30,8 +30,32 @@ _OFFICE_CLOSES = _OFFICE_OPENS + _OFFICE_SECONDS
 _OPENS, _CLOSES = timedelta(seconds=_OFFICE_OPENS), timedelta(seconds=_OFFICE_CLOSES - 1)
 
 #: Relative lead arrivals by hour of day (sums to 24): few at night, a peak mid-morning.
-_HOURLY = (0.15, 0.1, 0.1, 0.1, 0.1, 0.15, 0.3, 0.6, 1.2, 1.8, 2.0, 1.9,
-           1.6, 1.7, 1.8, 1.7, 1.5, 1.3, 1.0, 0.9, 0.8, 0.6, 0.4, 0.2)
+_HOURLY = (
+    0.15,
+    0.1,
+    0.1,
+    0.1,
+    0.1,
+    0.15,
+    0.3,
+    0.6,
+    1.2,
+    1.8,
+    2.0,
+    1.9,
+    1.6,
+    1.7,
+    1.8,
+    1.7,
+    1.5,
+    1.3,
+    1.0,
+    0.9,
+    0.8,
+    0.6,
+    0.4,
+    0.2,
+)
 _HOUR = Picker(range(24), _HOURLY)
 
 
