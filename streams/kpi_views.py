@@ -26,8 +26,7 @@ def query_kpis(service: KpiService, params: dict[str, str]) -> dict[str, Any]:
     wanted = {f: params[f] for f in FILTERS if f in params}
     rows = [v.to_dict() for v in values if all(getattr(v, f) == x for f, x in wanted.items())]
     return {
-        "as_of": engine.as_of.isoformat() if engine.as_of else None,
-        "watermark": engine.watermark.isoformat() if engine.watermark else None,
+        **engine.clock(),
         "replaying": service.replaying,
         "events_applied": engine.applied,
         "late": engine.late,

@@ -37,8 +37,7 @@ class BacktestResult:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "as_of": self.as_of.isoformat() if self.as_of else None,
-            "watermark": self.watermark.isoformat() if self.watermark else None,
+            **self.engine.clock(),
             "events": self.events,
             "late": self.late,
             "invalid": self.invalid,

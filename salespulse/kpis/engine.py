@@ -87,6 +87,14 @@ class KpiEngine:
     def as_of(self) -> date | None:
         return local_day(self.watermark, self._zone) if self.watermark else None
 
+    def clock(self) -> dict[str, str | None]:
+        """Where event time stands, as reported with every set of KPI values."""
+        as_of = self.as_of
+        return {
+            "as_of": as_of.isoformat() if as_of else None,
+            "watermark": self.watermark.isoformat() if self.watermark else None,
+        }
+
     def is_late(self, moment: datetime) -> bool:
         return self.watermark is not None and moment < self.watermark - self._grace
 
