@@ -146,32 +146,17 @@ class BetaRatio:
         return verdict
 
     def _judge(self, k: float, m: float) -> Verdict:
-        p0, w = self.rate, self.prior_strength
-        a, b = k + w * p0, m - k + w * (1.0 - p0)
-        below, above = float(betainc(a, b, p0)), float(betainc(b, a, 1.0 - p0))
-        observed = k / m
-        direction: Direction = "drop" if observed < p0 else "spike"
-        odds = _logit(below, above) if direction == "drop" else _logit(above, below)
-        effect = abs(observed - p0) / p0
-        watched = self.watch in ("both", direction)
-        gap = abs(k - p0 * m)  # in whole successes: a change must be at least one event
-        bar = _logit(self.confidence, 1.0 - self.confidence)
-        fires = watched and odds > bar and effect >= self.min_effect and gap >= 1.0
-        r = min(odds / bar, effect / self.min_effect, gap)
-        score = 1.0 - 0.5 ** max(r, 0.0) if watched else 0.0
-        low, high = self._band(p0, m)
-        reason = f"{k:g}/{m:g} = {observed:.3g} vs baseline {p0:.3g}, log-odds {odds:.3g}"
-        return Verdict(score, fires, p0, low, high, direction if fires else None, reason)
-
-    def _band(self, p0: float, m: float) -> tuple[float | None, float | None]:
-        weight = m + self.prior_strength
-        a, b = p0 * weight, (1.0 - p0) * weight
-        low = min(float(betaincinv(a, b, 1.0 - self.confidence)), p0 * (1.0 - self.min_effect))
-        high = max(float(betaincinv(a, b, self.confidence)), p0 * (1.0 + self.min_effect))
-        return (
-            max(low, 0.0) if self.watch != "spike" else None,
-            min(high, 1.0) if self.watch != "drop" else None,
+        verdict = beta_test(
+            k, m, self.rate, self.confidence, self.min_effect, 1.0, self.prior_strength
         )
+        low = verdict.low if self.watch != "spike" else None
+        high = verdict.high if self.watch != "drop" else None
+        if self.watch in ("both", verdict.direction or self._direction(k, m)):
+            return replace(verdict, low=low, high=high)
+        return Verdict(0.0, False, verdict.expected, low, high, None, verdict.reason)
+
+    def _direction(self, k: float, m: float) -> Direction:
+        return "drop" if k / m < self.rate else "spike"
 
     def _hold(self, k: float, m: float, direction: Direction | None) -> bool:
         """Keep an anomalous point out; True when the streak confirms a new level."""
@@ -190,3 +175,38 @@ class BetaRatio:
         self._successes = self._successes * self._decay + k
         self._trials = self._trials * self._decay + m
         self._points += 1
+
+
+def beta_test(
+    k: float,
+    m: float,
+    p0: float,
+    confidence: float,
+    min_effect: float,
+    min_gap: float = 1.0,
+    prior_strength: float = 2.0,
+) -> Verdict:
+    """Is ``k`` successes of ``m`` trials off the baseline rate ``p0``? (see ``BetaRatio``)."""
+    w = prior_strength
+    a, b = k + w * p0, m - k + w * (1.0 - p0)
+    below, above = float(betainc(a, b, p0)), float(betainc(b, a, 1.0 - p0))
+    observed = k / m
+    direction: Direction = "drop" if observed < p0 else "spike"
+    odds = _logit(below, above) if direction == "drop" else _logit(above, below)
+    effect = abs(observed - p0) / p0 if p0 > 0 else math.inf
+    gap = abs(k - p0 * m)  # in whole successes: a change must be at least min_gap events
+    bar = _logit(confidence, 1.0 - confidence)
+    fires = odds > bar and effect >= min_effect and gap >= min_gap
+    r = min(odds / bar, effect / min_effect, gap / min_gap)
+    score = 1.0 - 0.5 ** max(r, 0.0)
+    low, high = _band(p0, m + w, confidence, min_effect)
+    reason = f"{k:g}/{m:g} = {observed:.3g} vs baseline {p0:.3g}, log-odds {odds:.3g}"
+    return Verdict(score, fires, p0, low, high, direction if fires else None, reason)
+
+
+def _band(p0: float, weight: float, confidence: float, min_effect: float) -> tuple[float, float]:
+    """The Beta quantiles of a rate at ``p0`` over ``weight`` trials, widened to the effect bar."""
+    a, b = p0 * weight, (1.0 - p0) * weight
+    low = min(float(betaincinv(a, b, 1.0 - confidence)), p0 * (1.0 - min_effect))
+    high = max(float(betaincinv(a, b, confidence)), p0 * (1.0 + min_effect))
+    return max(low, 0.0), min(high, 1.0)

@@ -14,13 +14,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from salespulse.events import SalesEvent, parse_event
-from salespulse.kpis.compute import all_values, window_values
+from salespulse.kpis.compute import all_values
 from salespulse.kpis.config import KpiConfig
 from salespulse.kpis.engine import KpiEngine
 from salespulse.kpis.values import KpiValue
 
 if TYPE_CHECKING:  # detectors import KpiValue from this package: import them lazily
-    from detectors.monitor import Anomaly, SeriesMonitor
+    from detectors.monitor import KpiMonitor
+    from detectors.record import AnomalyRecord
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,7 @@ class BacktestResult:
     seconds: float
     values: list[KpiValue]
     engine: KpiEngine
-    anomalies: list[Anomaly] = field(default_factory=list)
+    anomalies: list[AnomalyRecord] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -45,7 +46,7 @@ class BacktestResult:
             "dropped_series": dict(self.engine.dropped),
             "calibration": self.engine.scorer.calibration().to_dict(),
             "kpis": [v.to_dict() for v in self.values],
-            "anomalies": [a.to_dict() for a in self.anomalies],
+            "anomalies": [a.model_dump(mode="json") for a in self.anomalies],
         }
 
 
@@ -55,25 +56,28 @@ def backtest(
     invalid: int = 0,
     scores: bool = True,
     detect: bool = False,
+    monitor: KpiMonitor | None = None,
 ) -> BacktestResult:
-    """KPIs after the last event; with ``detect``, anomalies of every day's ``day`` window.
+    """KPIs after the last event; with ``detect`` (or a ``monitor``), the anomaly records.
 
-    A day is judged when the first event of a later day arrives (events of that day
-    inside the grace period after it are not seen by the detectors).
+    A local day is judged once it is closed (the watermark past its end plus the grace
+    period), exactly as the live worker does; the last, still open day is not judged.
     """
-    from detectors.monitor import SeriesMonitor
+    from detectors.daily import DailyJudge
+    from detectors.monitor import KpiMonitor
 
     engine = KpiEngine(config)
-    monitor = SeriesMonitor() if detect else None
-    anomalies: list[Anomaly] = []
+    if detect and monitor is None:
+        monitor = KpiMonitor()
+    judge = DailyJudge(monitor) if monitor is not None else None
+    anomalies: list[AnomalyRecord] = []
     started = time.perf_counter()
     count = 0
     for event in events:
-        day = engine.as_of
         engine.apply(event)
         count += 1
-        if monitor is not None and day is not None and engine.as_of != day:
-            anomalies.extend(_judge_day(engine, monitor, day))
+        if judge is not None and judge.due(engine):
+            anomalies.extend(judge.judge(engine))
     seconds = time.perf_counter() - started
     values = all_values(engine, scores=scores)
     return BacktestResult(
@@ -87,11 +91,6 @@ def backtest(
         engine,
         anomalies,
     )
-
-
-def _judge_day(engine: KpiEngine, monitor: SeriesMonitor, day: date) -> list[Anomaly]:
-    end = datetime.combine(day, datetime.min.time(), tzinfo=engine.config.zone)
-    return monitor.observe(window_values(engine, day, "day"), end)
 
 
 class FileEvents:

@@ -1,0 +1,56 @@
+"""When a local day is over for good, judge it: the bridge from the KPI engine to the monitor.
+
+A day is *closed* once the watermark is past its end plus the engine's grace period:
+no event of that day can still be applied, so the values judged are final and the
+same in a backtest, live, and after a restart's replay (which makes the anomaly records
+reproducible: a replay re-derives them instead of publishing them twice).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from detectors.monitor import KpiMonitor
+from detectors.record import AnomalyRecord
+from salespulse.kpis.compute import judged_values
+from salespulse.kpis.engine import KpiEngine
+
+__all__ = ["DailyJudge"]
+
+
+class DailyJudge:
+    """Judge each closed day exactly once, in order; ``due`` says whether one is waiting."""
+
+    def __init__(self, monitor: KpiMonitor) -> None:
+        self.monitor = monitor
+        self.last_judged: date | None = None
+
+    def closed_until(self, engine: KpiEngine) -> date | None:
+        """The last local day that is over, grace included."""
+        if engine.watermark is None:
+            return None
+        settled = engine.watermark - timedelta(seconds=engine.config.grace_seconds)
+        return settled.astimezone(engine.config.zone).date() - timedelta(days=1)
+
+    def due(self, engine: KpiEngine) -> bool:
+        closed = self.closed_until(engine)
+        return closed is not None and (self.last_judged is None or closed > self.last_judged)
+
+    def judge(self, engine: KpiEngine) -> list[AnomalyRecord]:
+        """Records of every day closed since the last call (one day in steady state)."""
+        closed = self.closed_until(engine)
+        if closed is None or engine.first_day is None:
+            return []
+        day = (
+            max(engine.first_day, self.last_judged + timedelta(days=1))
+            if self.last_judged
+            else engine.first_day
+        )
+        records: list[AnomalyRecord] = []
+        while day <= closed:
+            at = datetime.combine(day, time.min, tzinfo=engine.config.zone)
+            values = judged_values(engine, day, self.monitor.windows)
+            records.extend(self.monitor.judge(values, day, at, engine.rep_team))
+            self.last_judged = day
+            day += timedelta(days=1)
+        return records
