@@ -24,6 +24,7 @@ class DailyJudge:
     def __init__(self, monitor: KpiMonitor) -> None:
         self.monitor = monitor
         self.last_judged: date | None = None
+        self._next_due: datetime | None = None  # watermark at which the next day closes
 
     def closed_until(self, engine: KpiEngine) -> date | None:
         """The last local day that is over, grace included."""
@@ -33,6 +34,12 @@ class DailyJudge:
         return settled.astimezone(engine.config.zone).date() - timedelta(days=1)
 
     def due(self, engine: KpiEngine) -> bool:
+        """Cheap enough to ask after every event: one comparison once a day was judged."""
+        watermark = engine.watermark
+        if watermark is None:
+            return False
+        if self._next_due is not None:
+            return watermark >= self._next_due
         closed = self.closed_until(engine)
         return closed is not None and (self.last_judged is None or closed > self.last_judged)
 
@@ -53,4 +60,8 @@ class DailyJudge:
             records.extend(self.monitor.judge(values, day, at, engine.rep_team))
             self.last_judged = day
             day += timedelta(days=1)
+        if self.last_judged is not None:
+            after = datetime.combine(self.last_judged + timedelta(days=2), time.min)
+            grace = timedelta(seconds=engine.config.grace_seconds)
+            self._next_due = after.replace(tzinfo=engine.config.zone) + grace
         return records

@@ -37,6 +37,8 @@ class Incident:
     first_seen: datetime
     last: AnomalyRecord
     quiet: int = 0
+    days: int = 1
+    published: bool = False
 
 
 @dataclass(slots=True)
@@ -47,6 +49,7 @@ class _Series:
     rules_from: int = 0  # judged days before rules count: a 30-day window must be full
     seen: int = 0
     incident: Incident | None = None
+    last: Verdict | None = None  # the last day's verdict: Prometheus draws the band from it
 
 
 @dataclass
@@ -55,6 +58,7 @@ class KpiMonitor:
     currency: str = "BYN"
     max_series: int = 50_000
     resolve_after: int = 2
+    confirm_days: int = 2
     series: dict[SeriesId, _Series | None] = field(default_factory=dict)
     dropped: int = 0
 
@@ -85,7 +89,7 @@ class KpiMonitor:
             ]
             if not pairs:
                 continue
-            verdict = _combine([v for _, v in pairs])
+            verdict = state.last = _combine([v for _, v in pairs])
             findings = tuple(
                 DetectorFinding(name=name, score=round(v.score, 6), reason=v.reason)
                 for name, v in pairs
@@ -95,11 +99,9 @@ class KpiMonitor:
                 weight = _weight(value)
                 judged[value.series_id] = Judged(value.value, verdict.expected, weight)
             fired.append((value, verdict, findings, state))
-        records = []
+        records: list[AnomalyRecord] = []
         for value, verdict, findings, state in fired:
-            record = self._transition(value, verdict, findings, state, at, judged, rep_team)
-            if record is not None:
-                records.append(record)
+            records.extend(self._transition(value, verdict, findings, state, at, judged, rep_team))
         return records
 
     def _state(self, value: KpiValue) -> _Series | None:
@@ -121,35 +123,47 @@ class KpiMonitor:
         at: datetime,
         judged: Mapping[SeriesId, Judged],
         rep_team: Mapping[str, str],
-    ) -> AnomalyRecord | None:
+    ) -> list[AnomalyRecord]:
+        """Incident bookkeeping; a record goes out when an incident is confirmed
+        (``confirm_days`` firing days in a row, or critical at once), escalates, or ends."""
         incident = state.incident
-        if verdict.is_anomaly and verdict.direction is not None:
-            severity = _severity(verdict.score, state.policy)
-            if incident is not None and incident.direction == verdict.direction:
-                incident.quiet = 0
-                if SEVERITIES[severity] <= SEVERITIES[incident.severity]:
-                    return None
-            record = self._record(value, verdict, findings, severity, at, incident)
-            record = record.model_copy(
-                update={"drilldown": contributions(value.series_id, judged, rep_team)}
-            )
-            record = record.model_copy(
-                update={"labels": _labels(value.series_id, severity, rep_team)}
-            )
-            first = (
-                incident.first_seen if incident and incident.direction == verdict.direction else at
-            )
-            state.incident = Incident(
-                record.fingerprint, verdict.direction, severity, first, record
-            )
-            return record
+        out: list[AnomalyRecord] = []
+        if not (verdict.is_anomaly and verdict.direction is not None):
+            if incident is not None:
+                incident.quiet += 1
+                if incident.quiet >= self.resolve_after:
+                    state.incident = None
+                    if incident.published:
+                        out.append(_resolved(incident, value, at))
+            return out
+        severity = _severity(verdict.score, state.policy)
+        if incident is not None and incident.direction != verdict.direction:
+            state.incident = None
+            if incident.published:
+                out.append(_resolved(incident, value, at))
+            incident = None
+        first = incident.first_seen if incident is not None else at
+        record = self._record(value, verdict, findings, severity, at, first)
+        record = record.model_copy(
+            update={
+                "drilldown": contributions(value.series_id, judged, rep_team),
+                "labels": _labels(value.series_id, severity, rep_team),
+            }
+        )
         if incident is None:
-            return None
-        incident.quiet += 1
-        if incident.quiet < self.resolve_after:
-            return None
-        state.incident = None
-        return incident.last.model_copy(update={"status": "resolved", "last_seen": at})
+            incident = state.incident = Incident(
+                record.fingerprint, verdict.direction, severity, at, record, days=0
+            )
+        incident.quiet, incident.days = 0, incident.days + 1
+        confirmed = incident.days >= self.confirm_days or severity == "critical"
+        escalated = SEVERITIES[severity] > SEVERITIES[incident.severity]
+        if (not incident.published and confirmed) or (incident.published and escalated):
+            incident.published, incident.severity = True, severity
+            incident.last = record
+            out.append(record)
+        elif not incident.published:
+            incident.severity, incident.last = severity, record
+        return out
 
     def _record(
         self,
@@ -158,11 +172,10 @@ class KpiMonitor:
         findings: tuple[DetectorFinding, ...],
         severity: str,
         at: datetime,
-        incident: Incident | None,
+        first_seen: datetime,
     ) -> AnomalyRecord:
         kpi, dim, key, window = value.series_id
         direction = verdict.direction or "drop"
-        same = incident is not None and incident.direction == direction
         unit = unit_of(kpi)
         impact = money_impact(unit, value.value, verdict.expected, self.currency)
         return AnomalyRecord(
@@ -183,7 +196,7 @@ class KpiMonitor:
             score=round(verdict.score, 6),
             detectors=findings,
             money_impact=MoneyImpact(**impact) if impact else None,
-            first_seen=incident.first_seen if same and incident else at,
+            first_seen=first_seen,
             last_seen=at,
         )
 
@@ -197,6 +210,13 @@ class KpiMonitor:
                 kind = type(detector).__name__
                 sizes[kind] = sizes.get(kind, 0) + len(pickle.dumps(detector))
         return sizes
+
+
+def _resolved(incident: Incident, value: KpiValue, at: datetime) -> AnomalyRecord:
+    """The incident's last published record, marked resolved as of the clearing day."""
+    return incident.last.model_copy(
+        update={"status": "resolved", "last_seen": at, "as_of": value.as_of}
+    )
 
 
 def _build(policy: DetectorPolicy, value: KpiValue, sp: SeriesPolicy) -> _Series | None:

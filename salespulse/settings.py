@@ -164,6 +164,30 @@ class KpiSettings(_Section):
         )
 
 
+class DetectorSettings(_Section):
+    enabled: bool = Field(default=True, description="Judge KPI series and publish anomalies.")
+    config: Path | None = Field(
+        default=None, description="YAML detector policy overlaying the packaged defaults."
+    )
+    topic: str = Field(default="sales.anomalies", description="Anomaly records go here.")
+    currency: str = Field(
+        default="BYN", pattern=r"^[A-Z]{3}$", description="Currency of money impacts."
+    )
+    max_series: int = Field(default=50_000, ge=1, description="Cap on judged series.")
+
+    @field_validator("config")
+    @classmethod
+    def _policy_loads(cls, value: Path | None) -> Path | None:
+        if value is not None:
+            from detectors.policy import load_policy
+
+            try:
+                load_policy(value)
+            except ConfigError as error:
+                raise ValueError(str(error)) from None
+        return value
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="SALESPULSE_",
@@ -178,6 +202,7 @@ class Settings(BaseSettings):
     worker: WorkerSettings = Field(default_factory=WorkerSettings)
     broker: BrokerSettings = Field(default_factory=BrokerSettings)
     kpi: KpiSettings = Field(default_factory=KpiSettings)
+    detectors: DetectorSettings = Field(default_factory=DetectorSettings)
 
     @classmethod
     def settings_customise_sources(

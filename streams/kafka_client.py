@@ -40,7 +40,13 @@ _TOPIC_CONFIGS: dict[str, dict[str, str]] = {
 
 def pipeline_topics(settings: Settings) -> dict[str, str]:
     t = settings.topics
-    return {"events": t.events, "typed": t.typed, "dlq": t.dlq, "kpis": settings.kpi.topic}
+    return {
+        "events": t.events,
+        "typed": t.typed,
+        "dlq": t.dlq,
+        "kpis": settings.kpi.topic,
+        "anomalies": settings.detectors.topic,
+    }
 
 
 async def ensure_topics(settings: Settings, names: list[str] | None = None) -> None:

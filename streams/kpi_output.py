@@ -7,6 +7,7 @@ from datetime import datetime
 
 import orjson
 
+from detectors.record import AnomalyRecord
 from salespulse.kpis import KpiValue
 
 SeriesId = tuple[str, str, str, str]
@@ -26,6 +27,11 @@ def publishable(values: Iterable[KpiValue], current: dict[SeriesId, KpiValue]) -
             changed.append(value)
             current[value.series_id] = value
     return changed
+
+
+def encode_anomaly(record: AnomalyRecord) -> tuple[bytes, bytes]:
+    """Key = fingerprint (one incident's records stay in order on one partition)."""
+    return record.fingerprint.encode(), record.model_dump_json().encode()
 
 
 def encode_value(value: KpiValue, watermark: datetime | None) -> tuple[bytes, bytes]:

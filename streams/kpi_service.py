@@ -7,8 +7,12 @@ Design (see docs/kpis.md and the module docs of ``streams.merge``):
   the ``late`` dead letters and the offsets of the events applied so far;
 - on start the committed offsets are read and the typed topic is replayed from the
   beginning up to them with publishing off, which rebuilds the exact engine state
-  (the typed topic is created with unlimited retention for that reason).
-A crash therefore neither loses an event nor counts one twice.
+  (the typed topic is created with unlimited retention for that reason);
+- when an applied event closes a local day (``detectors.daily``), the day is judged
+  at that very point of the event sequence and its anomaly records ride in the same
+  transaction; a replay judges the same days at the same points and drops the records,
+  which the committed transaction already carried.
+A crash therefore neither loses an event nor counts one twice, nor repeats an anomaly.
 """
 
 from __future__ import annotations
@@ -21,13 +25,17 @@ from typing import Any
 from aiokafka import TopicPartition
 from mode import Service
 
+from detectors.daily import DailyJudge
+from detectors.monitor import KpiMonitor
+from detectors.policy import load_policy
+from detectors.record import AnomalyRecord
 from salespulse.events import SalesEvent, parse_event
 from salespulse.ingest import DeadLetterReason, FieldError, Rejection, dead_letter
 from salespulse.kpis import KpiEngine, KpiValue
 from salespulse.kpis.compute import all_values
 from salespulse.settings import Settings
 from streams.kafka_client import partition_ids, stage_clients
-from streams.kpi_output import encode_value, publishable
+from streams.kpi_output import encode_anomaly, encode_value, publishable
 from streams.merge import PartitionMerge
 from streams.metrics import KpiMetrics
 from streams.stage import KafkaStage
@@ -57,6 +65,8 @@ class KpiService(KafkaStage):
         self._applied_next: dict[int, int] = {}
         self._committed: dict[int, int] = {}
         self._late: list[tuple[Record, SalesEvent]] = []
+        self.judge = _daily_judge(settings)
+        self._anomalies: list[AnomalyRecord] = []
         self._last_publish = time.monotonic()
         self._last_arrival: dict[int, float] = {}
         self._burst_start = 0.0
@@ -149,7 +159,21 @@ class KpiService(KafkaStage):
                     self._late.append((record, event))
             else:
                 self.metrics.applied.inc()
+                if self.judge is not None and self.judge.due(self.engine):
+                    self._judge_days()
             self._applied_next[partition] = offset + 1
+
+    def _judge_days(self) -> None:
+        assert self.judge is not None
+        started = time.perf_counter()
+        records = self.judge.judge(self.engine)
+        self.metrics.judge_seconds.observe(time.perf_counter() - started)
+        if self.replaying:
+            return  # published by the transaction that committed these events
+        for record in records:
+            if record.status == "firing":
+                self.metrics.anomaly(record.kpi, record.severity)
+        self._anomalies.extend(records)
 
     def _replayed(self) -> bool:
         return all(self._applied_next[p] >= c for p, c in self._committed.items())
@@ -165,7 +189,7 @@ class KpiService(KafkaStage):
     def _due(self) -> bool:
         waited = time.monotonic() - self._last_publish
         return waited >= self.settings.kpi.publish_seconds and bool(
-            self.engine.touched or self._late or self._offsets_moved()
+            self.engine.touched or self._late or self._anomalies or self._offsets_moved()
         )
 
     def _offsets_moved(self) -> bool:
@@ -182,6 +206,9 @@ class KpiService(KafkaStage):
             for value in changed:
                 key, payload = encode_value(value, self.engine.watermark)
                 await producer.send(self.settings.kpi.topic, key=key, value=payload)
+            for anomaly in self._anomalies:
+                key, payload = encode_anomaly(anomaly)
+                await producer.send(self.settings.detectors.topic, key=key, value=payload)
             for record, event in self._late:
                 await producer.send(
                     self.settings.topics.dlq, key=record.key, value=self._late_letter(record, event)
@@ -189,6 +216,7 @@ class KpiService(KafkaStage):
             await producer.send_offsets_to_transaction(offsets, self.group_id)
         self.metrics.published.inc(len(changed))
         self._late.clear()
+        self._anomalies.clear()
         self._committed = {tp.partition: n for tp, n in offsets.items()}
         self._last_publish = time.monotonic()
 
@@ -206,3 +234,11 @@ class KpiService(KafkaStage):
             key=record.key,
             keep_bytes=self.settings.ingest.dlq_payload_bytes,
         ).to_json()
+
+
+def _daily_judge(settings: Settings) -> DailyJudge | None:
+    options = settings.detectors
+    if not options.enabled:
+        return None
+    monitor = KpiMonitor(load_policy(options.config), options.currency, options.max_series)
+    return DailyJudge(monitor)

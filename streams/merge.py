@@ -33,12 +33,14 @@ class PartitionMerge(Generic[T]):
     partitions: tuple[int, ...]
     buffers: dict[int, deque[tuple[datetime, int, T]]] = field(default_factory=dict)
     limits: dict[int, int] = field(default_factory=dict)
+    pushed_next: dict[int, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.buffers = {p: deque() for p in self.partitions}
 
     def push(self, partition: int, offset: int, time: datetime, item: T) -> None:
         self.buffers[partition].append((time, offset, item))
+        self.pushed_next[partition] = offset + 1
 
     def hold_from(self, partition: int, offset: int) -> None:
         """Release nothing at or after ``offset`` on ``partition`` (replay up to a commit)."""
@@ -74,8 +76,17 @@ class PartitionMerge(Generic[T]):
         return _Head(buf[0][0], partition, buf[0][1]) if buf else None
 
     def _others_allow(self, partition: int, caught_up: Callable[[int], bool]) -> bool:
+        """Another partition with nothing releasable holds the merge back unless it is
+        caught up (live) or has delivered everything up to its replay limit: during a
+        replay, a partition whose records below the limit are still to be fetched must
+        hold it back too, or the replay would apply events out of time order."""
         for other in self.partitions:
-            if other == partition or self._ready(other) or other in self.limits:
+            if other == partition or self._ready(other):
+                continue
+            limit = self.limits.get(other)
+            if limit is not None:
+                if self.pushed_next.get(other, 0) < limit:
+                    return False
                 continue
             if not caught_up(other):
                 return False

@@ -67,11 +67,24 @@ class IngestMetrics:
         self._dl_by_reason[reason].inc()
 
 
+_JUDGE_BUCKETS = (0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
+
+
 @dataclass
 class KpiMetrics:
     applied: Counter
     late: Counter
     published: Counter
+    anomalies: Counter
+    judge_seconds: Histogram
+    _anomalies: dict[tuple[str, str], Counter] = field(default_factory=dict)
+
+    def anomaly(self, kpi: str, severity: str) -> None:
+        """Count a new or escalated incident (KPI ids are a closed set: bounded labels)."""
+        child = self._anomalies.get((kpi, severity))
+        if child is None:
+            child = self._anomalies[(kpi, severity)] = self.anomalies.labels(kpi, severity)
+        child.inc()
 
     @classmethod
     def create(cls, registry: CollectorRegistry) -> KpiMetrics:
@@ -87,6 +100,18 @@ class KpiMetrics:
             published=Counter(
                 "salespulse_kpi_changes_published",
                 "KPI value changes published to the KPI topic.",
+                registry=registry,
+            ),
+            anomalies=Counter(
+                "salespulse_anomalies",
+                "Anomaly records published (firing: new incidents and escalations).",
+                ["kpi", "severity"],
+                registry=registry,
+            ),
+            judge_seconds=Histogram(
+                "salespulse_detector_judge_seconds",
+                "Time to judge the KPI series of closed days.",
+                buckets=_JUDGE_BUCKETS,
                 registry=registry,
             ),
         )

@@ -88,5 +88,8 @@ def isolated(settings: Settings, run: str, **worker: object) -> Settings:
         update={"events": f"{run}.events", "typed": f"{run}.typed", "dlq": f"{run}.dlq"}
     )
     kpi = settings.kpi.model_copy(update={"topic": f"{run}.kpis"})
+    detectors = settings.detectors.model_copy(update={"topic": f"{run}.anomalies"})
     worker_settings = settings.worker.model_copy(update={"app_id": f"salespulse-{run}", **worker})
-    return settings.model_copy(update={"topics": topics, "kpi": kpi, "worker": worker_settings})
+    return settings.model_copy(
+        update={"topics": topics, "kpi": kpi, "detectors": detectors, "worker": worker_settings}
+    )

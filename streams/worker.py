@@ -9,6 +9,7 @@ from prometheus_client import CollectorRegistry
 
 from salespulse.settings import Settings
 from streams.app import create_app
+from streams.detector_views import DetectorCollector
 from streams.ingest_service import IngestService
 from streams.kafka_client import ensure_topics
 from streams.kpi_service import KpiService
@@ -22,6 +23,8 @@ def build(settings: Settings, registry: CollectorRegistry | None = None) -> faus
     ingest = IngestService(settings, IngestMetrics.create(registry))
     kpis = KpiService(settings, KpiMetrics.create(registry), upstream=ingest.caught_up)
     registry.register(KpiCollector(kpis))
+    if kpis.judge is not None:
+        registry.register(DetectorCollector(kpis.judge))
 
     @app.task
     async def start_services() -> None:

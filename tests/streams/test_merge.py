@@ -38,3 +38,18 @@ def test_hold_from_stops_a_replay_at_the_committed_offset() -> None:
     assert [o for _, o, _ in merge.release(lambda p: True)] == [0, 1]
     merge.release_limits()
     assert [o for _, o, _ in merge.release(lambda p: True)] == [2, 3]
+
+
+def test_a_replay_waits_for_a_partition_whose_records_below_its_limit_are_not_fetched() -> None:
+    """Found by the anomaly SIGKILL test: the replay applied later days before earlier ones."""
+    merge: PartitionMerge[str] = PartitionMerge((0, 1))
+    merge.hold_from(0, 2)
+    merge.hold_from(1, 2)
+    merge.push(0, 0, _t(5), "p0-5")
+    merge.push(0, 1, _t(9), "p0-9")
+    assert merge.release(lambda p: True) == [], "p1's first records are not fetched yet"
+    merge.push(1, 0, _t(1), "p1-1")
+    merge.push(1, 1, _t(7), "p1-7")
+    merge.push(1, 2, _t(8), "p1-8 (after the commit)")
+    out = [item for _, _, item in merge.release(lambda p: True)]
+    assert out == ["p1-1", "p0-5", "p1-7", "p0-9"]

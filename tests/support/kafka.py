@@ -35,6 +35,7 @@ async def read_topic(
         auto_offset_reset="earliest",
         enable_auto_commit=False,
         group_id=None,
+        isolation_level="read_committed",  # what downstream consumers see
     )
     await consumer.start()
     records: list[ConsumerRecord[bytes, bytes]] = []
