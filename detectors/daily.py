@@ -8,7 +8,7 @@ reproducible: a replay re-derives them instead of publishing them twice).
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from detectors.monitor import KpiMonitor
 from detectors.record import AnomalyRecord
@@ -41,7 +41,9 @@ class DailyJudge:
         if self._next_due is not None:
             return watermark >= self._next_due
         closed = self.closed_until(engine)
-        return closed is not None and (self.last_judged is None or closed > self.last_judged)
+        if closed is None or engine.first_day is None:
+            return False
+        return closed >= engine.first_day if self.last_judged is None else closed > self.last_judged
 
     def judge(self, engine: KpiEngine) -> list[AnomalyRecord]:
         """Records of every day closed since the last call (one day in steady state)."""
@@ -63,5 +65,7 @@ class DailyJudge:
         if self.last_judged is not None:
             after = datetime.combine(self.last_judged + timedelta(days=2), time.min)
             grace = timedelta(seconds=engine.config.grace_seconds)
-            self._next_due = after.replace(tzinfo=engine.config.zone) + grace
+            # absolute time: adding to an aware local time would be wall-clock arithmetic
+            local = after.replace(tzinfo=engine.config.zone)
+            self._next_due = local.astimezone(UTC) + grace
         return records

@@ -23,6 +23,7 @@ from detectors.base import Point, Verdict, quiet
 __all__ = ["PlanPacing", "period_bounds"]
 
 BINS = 10
+CRITICAL_SCORE = 0.85  # a shortfall beyond critical_margin scores at least this (critical)
 
 
 def period_bounds(window: str, as_of: date) -> tuple[date, date] | None:
@@ -65,6 +66,8 @@ class PlanPacing:
     ) -> None:
         if not (0 < margin < 1 and 0 < critical_margin < 1 and 0 <= min_elapsed < 1):
             raise ValueError("margin and critical_margin must be in (0, 1), min_elapsed in [0, 1)")
+        if critical_margin <= margin:
+            raise ValueError(f"critical_margin ({critical_margin}) must exceed margin ({margin})")
         if not (0 <= weekend_weight <= 1 and 0 < learn_rate <= 1):
             raise ValueError("weekend_weight must be in [0, 1] and learn_rate in (0, 1]")
         if window not in ("mtd", "qtd"):
@@ -73,7 +76,9 @@ class PlanPacing:
         self.margin, self.critical_margin, self.min_elapsed = margin, critical_margin, min_elapsed
         self.weekend_weight, self.learn_rate = weekend_weight, learn_rate
         self.shape: list[float] | None = None  # learned share done at each tenth of a period
+        self.periods = 0  # complete periods learned: the learned shape's weight grows with it
         self._period: tuple[date, date] | None = None
+        self._from_start = False  # a period first seen mid-way is not learned as complete
         self._trace: list[float] = [0.0] * BINS
         self._last = 0.0
 
@@ -88,6 +93,8 @@ class PlanPacing:
         self._roll(bounds)
         share = self.expected_share(bounds, as_of)
         elapsed = ((as_of - bounds[0]).days + 1) / ((bounds[1] - bounds[0]).days + 1)
+        if (as_of - bounds[0]).days * BINS < (bounds[1] - bounds[0]).days + 1:
+            self._from_start = True  # seen within the first tenth of the period
         self._trace[min(BINS - 1, int(elapsed * BINS))] = attainment
         self._last = attainment
         if self.shape is None:
@@ -97,12 +104,16 @@ class PlanPacing:
         projected = attainment / share
         shortfall = 1.0 - projected
         fires = shortfall > self.margin
+        r = min(max(shortfall, 0.0) / self.margin, 60.0)
+        score = 1.0 - 0.5**r
+        if shortfall >= self.critical_margin:
+            score = max(score, CRITICAL_SCORE)
         reason = (
             f"projected {projected:.0%} of plan at period end "
             f"({attainment:.0%} done, {share:.0%} expected by now)"
         )
         return Verdict(
-            score=min(1.0, max(0.0, 1.0 - 0.5 ** (shortfall / self.margin))),
+            score=score,
             is_anomaly=fires,
             expected=share,
             low=share * (1.0 - self.margin),
@@ -124,16 +135,19 @@ class PlanPacing:
         low = int(min(position, BINS - 1e-9))
         before = self.shape[low - 1] if low else 0.0
         learned = before + (self.shape[low] - before) * (position - low)
-        return 0.5 * share + 0.5 * learned
+        weight = self.periods / (self.periods + 1.0)  # 1/2 after one period, 4/5 after four
+        return (1.0 - weight) * share + weight * learned
 
     def _roll(self, bounds: tuple[date, date]) -> None:
         """A new period: learn the finished one's shape (when it reached anything)."""
         if bounds == self._period:
             return
-        if self._period is not None and self._last > 0:
+        if self._period is not None and self._last > 0 and self._from_start:
             seen = [t / self._last for t in self._trace]
             for i in range(1, BINS):  # fill tenths without a value from the one before
                 seen[i] = seen[i] or seen[i - 1]
             old = self.shape or seen
             self.shape = [o + self.learn_rate * (s - o) for o, s in zip(old, seen, strict=True)]
+            self.periods += 1
         self._period, self._trace, self._last = bounds, [0.0] * BINS, 0.0
+        self._from_start = False

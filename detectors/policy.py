@@ -71,17 +71,23 @@ class SeriesPolicy(_Strict):
     lag: int = Field(default=7, ge=1, le=90)
     half_life: float = Field(default=14.0, gt=0)
     warmup: int = Field(default=28, ge=1)
-    accept_after: int = Field(default=7, ge=1)
+    accept_after: int = Field(default=14, ge=2)
     counts: bool = False
     confidence: float = Field(default=0.999, gt=0.5, lt=1.0)
     min_effect: float = Field(default=0.6, gt=0)
-    min_gap: float = Field(default=3.0, ge=0)
+    min_gap: float = Field(default=3.0, gt=0)
     min_trials: float = Field(default=10.0, ge=0)
     dimensions: tuple[Dimension, ...] = DIMENSIONS
     severity: Severity = Severity()
     rules: tuple[RuleSpec, ...] = ()
     rule_window: str = "30d"
     rule_dimensions: tuple[Dimension, ...] = ("company", "team")
+
+    @model_validator(mode="after")
+    def _accept_after_lag(self) -> SeriesPolicy:
+        if self.accept_after <= self.lag:
+            raise ValueError(f"accept_after ({self.accept_after}) must exceed lag ({self.lag})")
+        return self
 
 
 class PacingPolicy(_Strict):
@@ -111,11 +117,19 @@ class DetectorPolicy:
 
     def __init__(self, merged: PolicyFile) -> None:
         self.file = merged
-        self.pacing = PacingPolicy(**merged.pacing)
+        try:
+            self.pacing = PacingPolicy(**merged.pacing)
+        except ValidationError as error:
+            raise ConfigError(_describe(error, "pacing")) from None
         self._cache: dict[tuple[str, str, str | None], SeriesPolicy] = {}
         for kpi in merged.kpis:  # validate every KPI entry at load, not at first use
-            for dim in DIMENSIONS:
-                self.resolve(kpi, dim)
+            for dimension in DIMENSIONS:
+                self.resolve(kpi, dimension)
+        for entry in merged.series:  # and every series override, with its key
+            for kpi in [entry.kpi] if entry.kpi else list(merged.kpis):
+                dims: list[str] = [entry.dimension] if entry.dimension else list(DIMENSIONS)
+                for dim in dims:
+                    self.resolve(kpi, dim, entry.key)
 
     def resolve(self, kpi: str, dimension: str, key: str | None = None) -> SeriesPolicy:
         stem = kpi if kpi in self.file.kpis else kpi.split(".", 1)[0]
@@ -139,15 +153,16 @@ class DetectorPolicy:
             try:
                 found = SeriesPolicy(**fields)
             except ValidationError as error:
-                raise ConfigError(_describe(error, f"kpis.{stem} ({dimension})")) from None
+                where = f" (dimension {dimension})"
+                raise ConfigError(_describe(error, f"kpis.{stem}", where)) from None
             self._cache[cache_key] = found
         return found
 
 
-def _describe(error: ValidationError, where: str) -> str:
+def _describe(error: ValidationError, where: str, context: str = "") -> str:
     first = error.errors()[0]
     path = ".".join(str(p) for p in first["loc"])
-    return f"detector policy {where}: {path}: {first['msg']}"
+    return f"detector policy: {where}.{path}: {first['msg']}{context}"
 
 
 def _read(path: Path | None, text: str | None = None) -> dict[str, Any]:
@@ -162,23 +177,51 @@ def _read(path: Path | None, text: str | None = None) -> dict[str, Any]:
     return data
 
 
+def _section(data: dict[str, Any], name: str, kind: type = dict) -> Any:
+    value = data.get(name)
+    if value is None:
+        return kind()
+    if not isinstance(value, kind):
+        raise ConfigError(f"detector policy: {name} must be a {kind.__name__}")
+    return value
+
+
 def _merge(base: dict[str, Any], top: dict[str, Any]) -> PolicyFile:
-    merged: dict[str, Any] = {
-        "defaults": {**base.get("defaults", {}), **top.get("defaults", {})},
-        "kpis": {**base.get("kpis", {})},
-        "dimensions": {**base.get("dimensions", {}), **top.get("dimensions", {})},
-        "series": list(top.get("series", base.get("series", []))),
-        "pacing": {**base.get("pacing", {}), **top.get("pacing", {})},
-    }
-    for kpi, fields in (top.get("kpis") or {}).items():
-        merged["kpis"][kpi] = {**merged["kpis"].get(kpi, {}), **(fields or {})}
-    unknown = sorted(set(top) - set(merged))
+    unknown = sorted(set(top) - {"defaults", "kpis", "dimensions", "series", "pacing"})
     if unknown:
         raise ConfigError(f"detector policy: unknown top-level keys {', '.join(unknown)}")
+    kpis = dict(_section(base, "kpis"))
+    for kpi, fields in _section(top, "kpis").items():
+        if kpi not in kpis:
+            raise ConfigError(f"detector policy: kpis.{kpi}: unknown KPI id")
+        if not isinstance(fields or {}, dict):
+            raise ConfigError(f"detector policy: kpis.{kpi} must be a mapping")
+        kpis[kpi] = {**kpis[kpi], **(fields or {})}
+    dimensions = {**_section(base, "dimensions"), **_section(top, "dimensions")}
+    for dim, fields in dimensions.items():
+        if dim not in DIMENSIONS or not isinstance(fields or {}, dict):
+            raise ConfigError(
+                f"detector policy: dimensions.{dim}: unknown dimension or not a mapping"
+            )
+    series = _section(top, "series", list) or _section(base, "series", list)
+    for i, entry in enumerate(series):
+        if not isinstance(entry, dict):
+            raise ConfigError(f"detector policy: series.{i} must be a mapping")
+        if entry.get("kpi") is not None and entry["kpi"] not in kpis:
+            raise ConfigError(f"detector policy: series.{i}.kpi: unknown KPI id {entry['kpi']!r}")
+        if entry.get("dimension") is not None and entry["dimension"] not in DIMENSIONS:
+            raise ConfigError(f"detector policy: series.{i}.dimension: unknown dimension")
+    merged = {
+        "defaults": {**_section(base, "defaults"), **_section(top, "defaults")},
+        "kpis": {k: v or {} for k, v in kpis.items()},
+        "dimensions": {k: v or {} for k, v in dimensions.items()},
+        "series": series,
+        "pacing": {**_section(base, "pacing"), **_section(top, "pacing")},
+    }
     try:
         return PolicyFile(**merged)
     except ValidationError as error:
-        raise ConfigError(_describe(error, "file")) from None
+        raise ConfigError(_describe(error, "file").replace("file.", "", 1)) from None
 
 
 @lru_cache(maxsize=1)

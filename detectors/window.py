@@ -28,6 +28,7 @@ from detectors.ratio import beta_test
 
 __all__ = ["RollingWindow"]
 
+MAX_ABS = 1e18  # beyond any real KPI; keeps the arithmetic finite
 _MAD_TO_SIGMA = 1.2533  # mean absolute deviation of a normal sample, scaled to sigma
 
 
@@ -59,15 +60,19 @@ class RollingWindow:
         confidence: float = 0.999,
         min_effect: float = 0.35,
         min_trials: float = 10.0,
-        accept_after: int = 7,
+        accept_after: int = 14,
         log: bool = False,
         watch: str = "both",
         min_gap: float = 3.0,
     ) -> None:
         if watch not in ("drop", "spike", "both"):
             raise ValueError(f"watch must be 'drop', 'spike' or 'both', got {watch!r}")
-        if lag < 1 or warmup < 1 or accept_after < 1:
-            raise ValueError("lag, warmup and accept_after must be >= 1")
+        if lag < 1 or warmup < 1:
+            raise ValueError("lag and warmup must be >= 1")
+        if accept_after <= lag:
+            raise ValueError(f"accept_after must exceed lag ({lag}), got {accept_after}")
+        if not (min_effect > 0 and min_gap > 0 and min_trials >= 0):
+            raise ValueError("min_effect and min_gap must be > 0, min_trials >= 0")
         if not (half_life > 0 and k > 0 and rel_floor >= 0 and min_spread >= 0):
             raise ValueError("half_life and k must be > 0; rel_floor and min_spread >= 0")
         if not 0.5 < confidence < 1:
@@ -88,16 +93,19 @@ class RollingWindow:
         value = point.value
         if value is None or not math.isfinite(value):
             return quiet("no value")
+        if abs(value) > MAX_ABS:
+            return quiet(f"value beyond {MAX_ABS:g}")
         k, m = self._point_counts(point)
-        verdict = self._watched(self._judge(value, k, m))
-        self._track(verdict)
-        self._pending.append((value, k, m, verdict.is_anomaly))
+        judged = self._judge(value, k, m)
+        self._track(judged, value)
+        self._pending.append((value, k, m, judged.is_anomaly))
         if len(self._pending) > self.lag:
             self._learn(*self._pending.popleft())
-        return verdict
+        return self._watched(judged)
 
     def _watched(self, verdict: Verdict) -> Verdict:
-        """A move in the unwatched (good-news) direction is neither reported nor learned."""
+        """A move in the unwatched (good-news) direction is not reported; it is still kept
+        out of learning (a one-off big deal must not raise the bar), until confirmed."""
         if self.watch == "both" or not verdict.is_anomaly or verdict.direction == self.watch:
             return verdict
         return Verdict(0.0, False, verdict.expected, verdict.low, verdict.high, None, "")
@@ -161,8 +169,14 @@ class RollingWindow:
     def _unscaled(self, value: float) -> float:
         return math.copysign(math.expm1(abs(value)), value) if self.log else value
 
-    def _track(self, verdict: Verdict) -> None:
-        """Count anomalies in a row; a streak of ``accept_after`` confirms a new level."""
+    def _track(self, verdict: Verdict, value: float) -> None:
+        """Count anomalies in a row; a streak of ``accept_after`` confirms a new level.
+
+        ``accept_after`` exceeds ``lag``: one outlier day stays in a 7-day window for 7
+        days, which must not pass for a new level. On acceptance the baseline moves to the
+        new level at once (the held-back points are then learned around it), so the
+        spread is not inflated by the jump.
+        """
         if verdict.is_anomaly and verdict.direction == self._streak_dir:
             self._streak += 1
         else:
@@ -170,6 +184,14 @@ class RollingWindow:
             self._streak_dir = verdict.direction if verdict.is_anomaly else None
         if self._streak >= self.accept_after:
             self._pending = deque((v, k, m, False) for v, k, m, _ in self._pending)
+            if not self.counts:
+                self._mean = self._scaled(value)
+            elif self._m > 0 and verdict.expected is not None:
+                rate = sum(k for _, k, _, _ in self._pending) / max(
+                    sum(m for _, _, m, _ in self._pending), 1e-12
+                )
+                self._k = rate * self._m
+            self._streak, self._streak_dir = 0, None
 
     def _learn(self, value: float, k: float, m: float, anomalous: bool) -> None:
         """Exponentially weighted, with 1/n weights at first (no bias towards the first point).

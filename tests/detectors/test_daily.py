@@ -137,13 +137,6 @@ def test_due_turns_true_exactly_when_the_next_day_closes(
     assert monitor.days == [MARCH_2, date(2026, 3, 3)] and not judge.due(engine)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG (minor, DST zones only): due() adds the grace to a local wall-clock "
-    "midnight while closed_until() subtracts it from the watermark in absolute time; on "
-    "a night the clocks change they disagree for an hour (autumn: the closed day is due "
-    "an hour late; spring: due() is True while nothing is closed)",
-)
 @pytest.mark.parametrize(
     "first,moment",
     [
@@ -190,13 +183,6 @@ def test_several_closed_days_are_caught_up_in_order_in_one_call(
     assert monitor.days[5:] == [date(2026, 3, 7), date(2026, 3, 8)]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG (minor): due() says a day is waiting whenever closed_until is set and "
-    "nothing was judged yet, even while the last closed day is before the first day: "
-    "judge() then does nothing, and the backtest calls it for every event of the first "
-    "day (3,607 empty calls on a 12-day simulation at scale 0.2)",
-)
 def test_nothing_is_due_before_the_first_day_closes(engine: KpiEngine, monitor: SpyMonitor) -> None:
     judge = DailyJudge(monitor)
     engine.apply(Orders().at(local(MARCH_2, 10)))

@@ -133,14 +133,6 @@ def test_cold_start_nothing_fires_in_the_first_period() -> None:
     assert all(v.expected is not None for _, _, v in results)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: 'nothing fires before one complete period has been seen', but a detector "
-    "first used mid-period (e.g. a target set on the 20th) learns that partial period as "
-    "a shape (zero for the six tenths it never saw): the next month is judged at once, "
-    "with an expected share about halved until day 18, so an April at 60% of pace fires "
-    "from day 20 instead of day 9",
-)
 def test_a_partial_first_period_is_not_learned_as_complete() -> None:
     detector = PlanPacing()
     march = period("mtd", date(2026, 3, 1))
@@ -210,35 +202,17 @@ def test_a_learned_month_end_push_stops_a_mid_month_false_alarm() -> None:
     assert learned.shape[5] == pytest.approx(0.6 * 0.7, abs=0.05)  # 70 % comes before day 28
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: the expected share is a fixed 50/50 blend of the business-day curve and "
-    "the learned shape, so a push that history shows every month (40% of the result in "
-    "the last 3 days, learned exactly after 4 months) still fires 18 false alarms, "
-    "days 11-28, in the fifth identical month",
-)
 def test_a_strong_learned_month_end_push_stops_mid_month_false_alarms() -> None:
     learned = trained([date(2026, m, 1) for m in (1, 2, 3, 4)], push(0.4))
     assert fired(feed(learned, date(2026, 5, 1), push(0.4))) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: score = 1 - 0.5 ** (shortfall / margin) overflows when attainment is far "
-    "ahead of the expected share (projected > ~155x plan, e.g. a target entered 100x too "
-    "small): OverflowError escapes judge() instead of a quiet verdict",
-)
 def test_attainment_far_ahead_of_plan_is_quiet() -> None:
     detector = trained([date(2026, 2, 1)])
     verdict = detector.judge(100.0, date(2026, 3, 16))
     assert not verdict.is_anomaly and verdict.score == 0.0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: critical_margin is validated and stored (and set in defaults.yaml) but "
-    "never used: the verdict does not depend on it",
-)
 def test_critical_margin_changes_the_verdict() -> None:
     verdicts = []
     for critical in (0.2, 0.5):
