@@ -168,6 +168,27 @@ def bench(count: int, as_json: bool) -> None:
             click.echo(f"{key:>24}: {value:,}")
 
 
+@main.command("bench-detectors")
+@click.option("--seeds", default="1,2,3,4,5", show_default=True, help="Comma-separated seeds.")
+@click.option("--days", type=click.IntRange(40, 730), default=90, show_default=True)
+@click.option("--scale", type=click.FloatRange(0.05, 4.0), default=1.0, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+def bench_detectors(seeds: str, days: int, scale: float, as_json: bool) -> None:
+    """Detector precision, recall, delay and false-alert rate on labelled simulated streams."""
+    from bench.detectors import run
+
+    try:
+        chosen = [int(s) for s in seeds.split(",") if s.strip()]
+    except ValueError:
+        raise click.BadParameter("seeds must be integers separated by commas") from None
+    result = run(chosen, days=days, scale=scale)
+    if as_json:
+        click.echo(orjson.dumps(result, option=orjson.OPT_INDENT_2).decode())
+    else:
+        for key, value in result.items():
+            click.echo(f"{key:>36}: {value}")
+
+
 @main.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print every KPI value as JSON.")
@@ -175,7 +196,7 @@ def bench(count: int, as_json: bool) -> None:
 @click.option(
     "--detect",
     is_flag=True,
-    help="Also run the detector ensembles on every day's values (experimental: not yet tuned).",
+    help="Also judge every closed day with the default detector policy (anomaly records).",
 )
 def backtest(file: Path, as_json: bool, no_scores: bool, detect: bool) -> None:
     """Compute every KPI (and the anomalies of each day) over a JSONL file, with no Kafka."""
@@ -196,6 +217,10 @@ def _register_packaged_commands() -> None:
     from salespulse.importers.command import import_command
     from salespulse.simulate.command import simulate
 
+    from alerts.cli import silence, subscribe
+
+    main.add_command(silence, "silence")
+    main.add_command(subscribe, "subscribe")
     main.add_command(detect_file, "detect-file")
     main.add_command(simulate, "simulate")
     main.add_command(import_command, "import")

@@ -106,6 +106,10 @@ class WorkerSettings(_Section):
         pattern=r"^[A-Za-z0-9._\-]{1,64}$",
         description="This worker's stable name within app_id (its transactional ids).",
     )
+    run_kpis: bool = Field(
+        default=True,
+        description="Run the KPI, detector and alerting stages here (one worker per app_id).",
+    )
 
 
 class BrokerSettings(_Section):
@@ -188,6 +192,79 @@ class DetectorSettings(_Section):
         return value
 
 
+class SmtpSettings(_Section):
+    host: str | None = Field(default=None, description="SMTP server; unset: no email channel.")
+    port: int = Field(default=25, ge=1, le=65535, description="SMTP port.")
+    sender: str = Field(default="salespulse@localhost", description="From address.")
+    username: str | None = Field(default=None, description="SMTP login.")
+    password: SecretStr | None = Field(default=None, description="SMTP password (secret).")
+    starttls: bool = Field(default=False, description="Upgrade with STARTTLS.")
+    use_tls: bool = Field(default=False, description="Implicit TLS (port 465).")
+    validate_certs: bool = Field(default=True, description="Verify the server certificate.")
+    cert_bundle: Path | None = Field(default=None, description="CA file for the server.")
+    timeout: float = Field(default=10.0, gt=0, description="Seconds per SMTP operation.")
+
+    def channel_kwargs(self) -> dict[str, object] | None:
+        """Keyword arguments of ``alerts.channels.EmailChannel`` (None: email disabled)."""
+        if self.host is None:
+            return None
+        return {
+            "host": self.host,
+            "port": self.port,
+            "sender": self.sender,
+            "username": self.username,
+            "password": self.password.get_secret_value() if self.password else None,
+            "starttls": self.starttls,
+            "use_tls": self.use_tls,
+            "validate_certs": self.validate_certs,
+            "cert_bundle": str(self.cert_bundle) if self.cert_bundle else None,
+            "timeout": self.timeout,
+        }
+
+
+class AlertSettings(_Section):
+    enabled: bool = Field(default=True, description="Run the alerting stage.")
+    routing: Path | None = Field(
+        default=None, description="YAML with subscriptions and inhibit rules loaded at start."
+    )
+    config_topic: str = Field(
+        default="sales.alerting.config", description="Compacted: subscriptions and silences."
+    )
+    state_topic: str = Field(
+        default="sales.alerting.state", description="Compacted: alert book and groups snapshot."
+    )
+    api_token: SecretStr | None = Field(
+        default=None, description="Bearer token for the alerting API (unset: read-only)."
+    )
+    protect_reads: bool = Field(default=False, description="Reads need the token too.")
+    max_body_bytes: int = Field(default=65536, ge=1024, description="API request body cap.")
+    grafana_url: str | None = Field(default=None, description="Base URL for panel links.")
+    external_url: str = Field(
+        default="http://127.0.0.1:6066", description="This service's URL (silence links)."
+    )
+    tick_seconds: float = Field(default=1.0, gt=0, le=60, description="Dispatcher tick.")
+    retry_attempts: int = Field(default=5, ge=1, le=20, description="Tries per delivery round.")
+    retry_initial_seconds: float = Field(default=1.0, gt=0, description="First backoff.")
+    retry_max_seconds: float = Field(default=60.0, gt=0, description="Longest backoff.")
+    redeliver_seconds: float = Field(
+        default=30.0, gt=0, description="Wait before a failed notification is tried again."
+    )
+    smtp: SmtpSettings = Field(default_factory=SmtpSettings)
+
+    @field_validator("routing")
+    @classmethod
+    def _routing_loads(cls, value: Path | None) -> Path | None:
+        if value is not None:
+            from alerts.config import load_routing
+            from alerts.exceptions import AlertConfigError
+
+            try:
+                load_routing(value)
+            except AlertConfigError as error:
+                raise ValueError(str(error)) from None
+        return value
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="SALESPULSE_",
@@ -203,6 +280,7 @@ class Settings(BaseSettings):
     broker: BrokerSettings = Field(default_factory=BrokerSettings)
     kpi: KpiSettings = Field(default_factory=KpiSettings)
     detectors: DetectorSettings = Field(default_factory=DetectorSettings)
+    alerts: AlertSettings = Field(default_factory=AlertSettings)
 
     @classmethod
     def settings_customise_sources(

@@ -35,6 +35,8 @@ def client_kwargs(kafka: KafkaSettings) -> dict[str, Any]:
 _TOPIC_CONFIGS: dict[str, dict[str, str]] = {
     "typed": {"retention.ms": "-1", "retention.bytes": "-1"},
     "kpis": {"cleanup.policy": "compact"},
+    "alert_config": {"cleanup.policy": "compact"},
+    "alert_state": {"cleanup.policy": "compact", "max.message.bytes": str(16 << 20)},
 }
 
 
@@ -46,6 +48,8 @@ def pipeline_topics(settings: Settings) -> dict[str, str]:
         "dlq": t.dlq,
         "kpis": settings.kpi.topic,
         "anomalies": settings.detectors.topic,
+        "alert_config": settings.alerts.config_topic,
+        "alert_state": settings.alerts.state_topic,
     }
 
 

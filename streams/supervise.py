@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+from pydantic import BaseModel, SecretStr
 
 from salespulse.settings import Settings
 
@@ -22,17 +23,30 @@ from salespulse.settings import Settings
 def settings_env(settings: Settings) -> dict[str, str]:
     """The environment that makes a child process load ``settings`` (secrets included)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("SALESPULSE_")}
-    dumped = settings.model_dump(mode="json", exclude={"broker"})
-    for section, values in dumped.items():
-        for name, value in values.items():
-            if value is None:
-                continue
-            if isinstance(value, list):
-                value = ",".join(str(v) for v in value)
-            env[f"SALESPULSE_{section.upper()}__{name.upper()}"] = str(value)
-    if settings.kafka.sasl_password is not None:
-        env["SALESPULSE_KAFKA__SASL_PASSWORD"] = settings.kafka.sasl_password.get_secret_value()
+    for name in type(settings).model_fields:
+        if name != "broker":
+            env.update(_flatten(getattr(settings, name), f"SALESPULSE_{name.upper()}"))
     return env
+
+
+def _flatten(model: BaseModel, prefix: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        key = f"{prefix}__{name.upper()}"
+        if isinstance(value, BaseModel):
+            out.update(_flatten(value, key))
+        elif value is None:
+            continue
+        elif isinstance(value, SecretStr):
+            out[key] = value.get_secret_value()
+        elif isinstance(value, list | tuple):
+            out[key] = ",".join(str(v) for v in value)
+        elif isinstance(value, bool):
+            out[key] = "true" if value else "false"
+        else:
+            out[key] = str(value)
+    return out
 
 
 @contextlib.contextmanager
@@ -89,7 +103,16 @@ def isolated(settings: Settings, run: str, **worker: object) -> Settings:
     )
     kpi = settings.kpi.model_copy(update={"topic": f"{run}.kpis"})
     detectors = settings.detectors.model_copy(update={"topic": f"{run}.anomalies"})
+    alerts = settings.alerts.model_copy(
+        update={"config_topic": f"{run}.alerting.config", "state_topic": f"{run}.alerting.state"}
+    )
     worker_settings = settings.worker.model_copy(update={"app_id": f"salespulse-{run}", **worker})
     return settings.model_copy(
-        update={"topics": topics, "kpi": kpi, "detectors": detectors, "worker": worker_settings}
+        update={
+            "topics": topics,
+            "kpi": kpi,
+            "detectors": detectors,
+            "alerts": alerts,
+            "worker": worker_settings,
+        }
     )

@@ -5,9 +5,13 @@ from __future__ import annotations
 import asyncio
 
 import faust
+from mode import Service
 from prometheus_client import CollectorRegistry
 
 from salespulse.settings import Settings
+from streams import alert_views
+from streams.alert_metrics import AlertMetrics
+from streams.alert_service import AlertService
 from streams.app import create_app
 from streams.detector_views import DetectorCollector
 from streams.ingest_service import IngestService
@@ -21,19 +25,27 @@ def build(settings: Settings, registry: CollectorRegistry | None = None) -> faus
     registry = registry or CollectorRegistry()
     app = create_app(settings, registry)
     ingest = IngestService(settings, IngestMetrics.create(registry))
-    kpis = KpiService(settings, KpiMetrics.create(registry), upstream=ingest.caught_up)
-    registry.register(KpiCollector(kpis))
-    if kpis.judge is not None:
-        registry.register(DetectorCollector(kpis.judge))
+    services: list[Service] = [ingest]
+    if settings.worker.run_kpis:
+        kpis = KpiService(settings, KpiMetrics.create(registry), upstream=ingest.caught_up)
+        services.append(kpis)
+        registry.register(KpiCollector(kpis))
+        if kpis.judge is not None:
+            registry.register(DetectorCollector(kpis.judge))
+
+        @app.page("/kpis")
+        async def kpi_page(web: faust.web.View, request: faust.web.Request) -> faust.web.Response:
+            return web.json(query_kpis(kpis, dict(request.query)))
+
+        if settings.alerts.enabled:
+            alerting = AlertService(settings, AlertMetrics.create(registry))
+            services.append(alerting)
+            alert_views.register(app, alerting)
 
     @app.task
     async def start_services() -> None:
-        await app.add_runtime_dependency(ingest)
-        await app.add_runtime_dependency(kpis)
-
-    @app.page("/kpis")
-    async def kpi_page(web: faust.web.View, request: faust.web.Request) -> faust.web.Response:
-        return web.json(query_kpis(kpis, dict(request.query)))
+        for service in services:
+            await app.add_runtime_dependency(service)
 
     return app
 
