@@ -76,13 +76,19 @@ def run_one(seed: int, days: int, scale: float, anomalous: bool) -> RunResult:
     )
 
 
+def _series_of(label: Anomaly) -> tuple[str, str, str]:
+    """The engine's (KPI, dimension, key) of a label (the company's key is ``all``)."""
+    key = "all" if label.dimension == "company" else label.key
+    return KPI_OF_LABEL.get(label.kpi, label.kpi), label.dimension, key
+
+
 def _label_hit(label: Anomaly, incidents: Iterable[AnomalyRecord]) -> AnomalyRecord | None:
-    kpi = KPI_OF_LABEL.get(label.kpi, label.kpi)
+    series = _series_of(label)
     start, end = label.start.date(), label.end.date() + timedelta(days=GRACE_DAYS)
     hits = [
         r
         for r in incidents
-        if (r.kpi, r.dimension, r.key) == (kpi, label.dimension, label.key)
+        if (r.kpi, r.dimension, r.key) == series
         and start <= r.first_seen.date() <= end
     ]
     return min(hits, key=lambda r: r.first_seen, default=None)
@@ -93,7 +99,7 @@ def _explained(record: AnomalyRecord, labels: Iterable[Anomaly], rep_team: dict[
     for label in labels:
         if not label.start.date() <= day <= label.end.date() + timedelta(days=GRACE_DAYS):
             continue
-        related = {(label.dimension, label.key), ("company", "all")}
+        related = {_series_of(label)[1:], ("company", "all")}
         if label.dimension == "rep" and label.key in rep_team:
             related.add(("team", rep_team[label.key]))
         if (record.dimension, record.key) in related:

@@ -35,6 +35,7 @@ class IngestService(KafkaStage):
         self.router = IngestRouter(settings, metrics)
         self.group_id = f"{settings.worker.app_id}.ingest"
         self._backlog: dict[int, bool] = {}
+        self.lag: dict[int, int] = {}  # messages behind the end, per assigned partition
 
     async def on_start(self) -> None:
         await self._start_clients(
@@ -59,7 +60,9 @@ class IngestService(KafkaStage):
         assigned = list(consumer.assignment())
         ends = await consumer.end_offsets(assigned) if assigned else {}
         for tp in assigned:
-            self._backlog[tp.partition] = await consumer.position(tp) < ends[tp]
+            behind = ends[tp] - await consumer.position(tp)
+            self._backlog[tp.partition] = behind > 0
+            self.lag[tp.partition] = max(0, behind)
 
     async def _forward(
         self, producer: AIOKafkaProducer, partition: int, records: list[Any]

@@ -71,6 +71,7 @@ class KpiService(KafkaStage):
         self._last_arrival: dict[int, float] = {}
         self._burst_start = 0.0
         self._idle = settings.kpi.idle_partition_seconds
+        self.lag: dict[int, int] = {}  # messages behind the typed topic's end, per partition
 
     async def on_start(self) -> None:
         topic = self.settings.topics.typed
@@ -126,6 +127,7 @@ class KpiService(KafkaStage):
         # ask the broker: the fetcher's cached end offsets lag behind records it has buffered
         ends = await self._consumer.end_offsets(list(self._tps.values()))
         last_stable = {p: ends.get(tp) for p, tp in self._tps.items()}
+        self.lag = {p: max(0, (last_stable[p] or 0) - positions[p]) for p in self._tps}
 
         now = time.monotonic()
 
@@ -215,6 +217,10 @@ class KpiService(KafkaStage):
                 )
             await producer.send_offsets_to_transaction(offsets, self.group_id)
         self.metrics.published.inc(len(changed))
+        if changed and self.engine.watermark is not None:
+            # event time of the newest applied event -> its KPIs published (seconds)
+            behind = time.time() - self.engine.watermark.timestamp()
+            self.metrics.update_latency.observe(max(0.0, behind))
         self._late.clear()
         self._anomalies.clear()
         self._committed = {tp.partition: n for tp, n in offsets.items()}

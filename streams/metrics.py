@@ -77,6 +77,7 @@ class KpiMetrics:
     published: Counter
     anomalies: Counter
     judge_seconds: Histogram
+    update_latency: Histogram
     _anomalies: dict[tuple[str, str], Counter] = field(default_factory=dict)
 
     def anomaly(self, kpi: str, severity: str) -> None:
@@ -106,6 +107,12 @@ class KpiMetrics:
                 "salespulse_anomalies",
                 "Anomaly records published (firing: new incidents and escalations).",
                 ["kpi", "severity"],
+                registry=registry,
+            ),
+            update_latency=Histogram(
+                "salespulse_kpi_update_latency_seconds",
+                "Wall clock at publication minus the event time of the newest applied event.",
+                buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600),
                 registry=registry,
             ),
             judge_seconds=Histogram(

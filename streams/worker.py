@@ -14,6 +14,7 @@ from streams.alert_metrics import AlertMetrics
 from streams.alert_service import AlertService
 from streams.app import create_app
 from streams.detector_views import DetectorCollector
+from streams.health_views import HealthCollector
 from streams.ingest_service import IngestService
 from streams.kafka_client import ensure_topics
 from streams.kpi_service import KpiService
@@ -26,6 +27,7 @@ def build(settings: Settings, registry: CollectorRegistry | None = None) -> faus
     app = create_app(settings, registry)
     ingest = IngestService(settings, IngestMetrics.create(registry))
     services: list[Service] = [ingest]
+    kpis: KpiService | None = None
     if settings.worker.run_kpis:
         kpis = KpiService(settings, KpiMetrics.create(registry), upstream=ingest.caught_up)
         services.append(kpis)
@@ -41,6 +43,8 @@ def build(settings: Settings, registry: CollectorRegistry | None = None) -> faus
             alerting = AlertService(settings, AlertMetrics.create(registry))
             services.append(alerting)
             alert_views.register(app, alerting)
+
+    registry.register(HealthCollector(ingest, kpis))
 
     @app.task
     async def start_services() -> None:
