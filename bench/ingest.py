@@ -1,57 +1,27 @@
-"""Worker throughput (ingest, and ingest + KPIs) vs plain aiokafka on the same topic.
+"""Throughput on a backlog: plain aiokafka vs workers reading the same raw topic.
 
-Both read the same N messages from the same topic of the same broker in one run,
-so the ratio survives a noisy, shared machine. The worker is timed from its first
-consumed message to its last (start-up and rebalance excluded), read off its own
-``/metrics`` counter.
+Every run reads the same N messages of the same topic of the same broker, so the
+ratios survive a noisy, shared machine. A worker is timed from the moment every
+worker of the run has consumed something (start-up and the rebalance that lets a
+second worker in are excluded) to the moment the last event is through, read off
+its own ``/metrics`` counters.
 """
 
 from __future__ import annotations
 
-import asyncio
-import re
-import tempfile
+import contextlib
 import time
-import uuid
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import orjson
 from aiokafka import AIOKafkaConsumer
 
+from bench.observe import Scrape, ingested, kpi_done, peak_rss, scrape
 from salespulse.settings import Settings
-from streams.broker import free_port
 from streams.kafka_client import client_kwargs
-from streams.producer import produce
-from streams.supervise import isolated, worker_process
-
-_INGESTED = re.compile(rb"^salespulse_ingest_messages_total (\S+)$", re.M)
-_KPI_DONE = re.compile(rb"^salespulse_kpi_(?:events_applied|late_events)_total (\S+)$", re.M)
-
-
-@dataclass(frozen=True)
-class IngestBench:
-    messages: int
-    baseline_events_per_s: float
-    ingest_events_per_s: float
-    ingest_ratio: float
-    pipeline_events_per_s: float
-    ratio: float
-    produce_events_per_s: float
-
-
-def bench_settings(settings: Settings, workdir: Path) -> Settings:
-    run = f"bench-{uuid.uuid4().hex[:8]}"
-    return isolated(
-        settings,
-        run,
-        store="memory://",
-        data_dir=workdir / run,
-        web_port=free_port(),
-        log_level="warning",
-    )
+from streams.supervise import worker_process
 
 
 async def baseline(settings: Settings, expected: int) -> float:
@@ -80,55 +50,80 @@ async def baseline(settings: Settings, expected: int) -> float:
     return expected / (time.perf_counter() - (started or time.perf_counter()))
 
 
-def _progress(url: str) -> tuple[float, float]:
-    """(messages ingested, events the KPI stage has applied or dead-lettered as late)."""
-    body = httpx.get(url, timeout=30).content
-    ingested = _INGESTED.search(body)
-    kpi = sum(float(m) for m in _KPI_DONE.findall(body))
-    return (float(ingested.group(1)) if ingested else 0.0), kpi
+@dataclass(frozen=True)
+class WorkerRun:
+    ingest_events_per_s: float
+    events_per_s: float | None  # through the KPI stage (None: no KPI stage in the run)
+    kpi_applied: int
+    stalled: bool  # the KPI stage stopped short of every event
+    peak_rss_bytes: int  # of the worker running the KPI stage (or the first one)
+    metrics: Scrape  # that worker's last /metrics page
 
 
-def pipeline(
-    settings: Settings, expected: int, log: Path, timeout: float = 1800
-) -> tuple[float, float]:
-    """(ingest events/s, end-to-end events/s) from the worker's first consumed message."""
-    url = f"http://127.0.0.1:{settings.worker.web_port}/metrics"
-    with worker_process(settings, log):
-        start: float | None = None
-        ingest_done: float | None = None
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            (ingested, applied), now = _progress(url), time.perf_counter()
-            start = start if start is not None or ingested == 0 else now
-            if ingest_done is None and ingested >= expected:
-                ingest_done = now
-            if start is not None and ingest_done is not None and applied >= expected:
-                return expected / (ingest_done - start), expected / (now - start)
-            time.sleep(0.05)
-    raise TimeoutError(f"worker did not process {expected} messages in {timeout}s")
+@dataclass
+class _Clock:
+    expected: int
+    start: float | None = None
+    base: float = 0.0  # messages ingested when the clock started
+    kpi_base: float = 0.0
+    ingest_done: float | None = None
+    progress: tuple[float, float] = (0.0, 0.0)  # (kpi done, when it last moved)
+
+    def observe(self, counts: Sequence[float], kpis: float, now: float) -> None:
+        if self.start is None and all(c > 0 for c in counts):
+            self.start, self.base, self.kpi_base = now, sum(counts), kpis
+        if self.ingest_done is None and sum(counts) >= self.expected:
+            self.ingest_done = now
+        if kpis > self.progress[0]:
+            self.progress = (kpis, now)
 
 
-async def _produce(settings: Settings, values: Sequence[bytes]) -> float:
-    report = await produce(settings, ((None, v) for v in values))
-    return report.rate
-
-
-def run(settings: Settings, values: Sequence[bytes]) -> IngestBench:
-    with tempfile.TemporaryDirectory(prefix="salespulse-bench-") as tmp:
-        cfg = bench_settings(settings, Path(tmp))
-        produced = asyncio.run(_produce(cfg, values))
-        base = asyncio.run(baseline(cfg, len(values)))
-        ingest, pipe = pipeline(cfg, len(values), Path(tmp) / "worker.log")
-    return IngestBench(
-        messages=len(values),
-        baseline_events_per_s=round(base),
-        ingest_events_per_s=round(ingest),
-        ingest_ratio=round(ingest / base, 4),
-        pipeline_events_per_s=round(pipe),
-        ratio=round(pipe / base, 4),
-        produce_events_per_s=round(produced),
+def backlog(
+    runs: Sequence[Settings],
+    expected: int,
+    logdir: Path,
+    *,
+    kpis: bool = True,
+    stall_seconds: float = 20,
+    settle_seconds: float = 0,
+    timeout: float = 1800,
+) -> WorkerRun:
+    """Start one worker per settings (the first one runs the KPI stage when ``kpis``)."""
+    with contextlib.ExitStack() as stack:
+        procs = [
+            stack.enter_context(worker_process(cfg, logdir / f"{cfg.worker.app_id}-{i}.log"))
+            for i, cfg in enumerate(runs)
+        ]
+        clock = _watch(runs, expected, kpis, stall_seconds, timeout)
+        time.sleep(settle_seconds)  # e.g. the alerting stage deciding on the last anomalies
+        final = scrape(runs[0].worker.web_port)
+        rss = peak_rss(procs[0].pid)
+    assert clock.start is not None and clock.ingest_done is not None
+    moved_count, moved_at = clock.progress
+    pipe = (moved_count - clock.kpi_base) / (moved_at - clock.start) if kpis else None
+    return WorkerRun(
+        ingest_events_per_s=(expected - clock.base) / (clock.ingest_done - clock.start),
+        events_per_s=pipe,
+        kpi_applied=int(moved_count),
+        stalled=kpis and moved_count < expected,
+        peak_rss_bytes=rss,
+        metrics=final,
     )
 
 
-def as_dict(result: IngestBench) -> dict[str, float | int]:
-    return asdict(result)
+def _watch(
+    runs: Sequence[Settings], expected: int, kpis: bool, stall_seconds: float, timeout: float
+) -> _Clock:
+    clock = _Clock(expected)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        pages = [scrape(cfg.worker.web_port) for cfg in runs]
+        now = time.perf_counter()
+        clock.observe([ingested(p) for p in pages], kpi_done(pages[0]), now)
+        if clock.ingest_done is not None:
+            if not kpis or clock.progress[0] >= expected:
+                return clock
+            if now - max(clock.progress[1], clock.ingest_done) > stall_seconds:
+                return clock  # the KPI stage holds the tail back: report it
+        time.sleep(0.05)
+    raise TimeoutError(f"workers did not process {expected} messages in {timeout}s")

@@ -213,11 +213,10 @@ def backtest(file: Path, as_json: bool, no_scores: bool, detect: bool) -> None:
 
 def _register_packaged_commands() -> None:
     """Commands whose code lives beside its package (simulator, importers, detectors)."""
+    from alerts.cli import silence, subscribe
     from detectors.command import detect_file
     from salespulse.importers.command import import_command
     from salespulse.simulate.command import simulate
-
-    from alerts.cli import silence, subscribe
 
     main.add_command(silence, "silence")
     main.add_command(subscribe, "subscribe")

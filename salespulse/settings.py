@@ -249,6 +249,15 @@ class AlertSettings(_Section):
     redeliver_seconds: float = Field(
         default=30.0, gt=0, description="Wait before a failed notification is tried again."
     )
+    delivery_deadline_seconds: float = Field(
+        default=86400.0, gt=0, description="Undelivered this long: to the failed topic."
+    )
+    failed_topic: str = Field(
+        default="sales.alerting.failed", description="Notifications given up, with the reason."
+    )
+    min_send_interval_seconds: float = Field(
+        default=1.0, ge=0, description="Per-target pace (Slack: about one message a second)."
+    )
     smtp: SmtpSettings = Field(default_factory=SmtpSettings)
 
     @field_validator("routing")

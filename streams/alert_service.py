@@ -10,6 +10,10 @@ makes it idempotent instead:
 - delivery runs in background tasks (Slack down never holds email back); a delivered
   notification moves from ``pending`` to ``sent``, a failed one waits
   ``redeliver_seconds`` and is tried again, for as long as it takes: none is lost;
+- a notification still undelivered after ``delivery_deadline_seconds``, or refused for
+  good (a 4xx), goes to the failed-deliveries topic with the reason, in a transaction;
+- each target is paced (``min_send_interval_seconds``: Slack takes about one message a
+  second per webhook);
 - after a restart the snapshot is restored: pending notifications are sent, delivered
   ids are skipped. A process killed between an HTTP 200 and the next commit (a few
   milliseconds) sends that one message again; that is the only duplicate window.
@@ -68,6 +72,8 @@ class AlertService(KafkaStage):
         )
         self.group_id = f"{settings.worker.app_id}.alerts"
         self.pending: dict[str, tuple[Notification, float]] = {}  # id -> (notification, due)
+        self.failed: list[tuple[Notification, str, str]] = []  # (notification, channel, reason)
+        self._last_send: dict[str, float] = {}  # target -> monotonic time of the last send
         self.sent: OrderedDict[str, None] = OrderedDict()
         self.inflight: dict[str, asyncio.Task[None]] = {}
         self._lock = asyncio.Lock()  # one transaction at a time on the one producer
@@ -217,8 +223,14 @@ class AlertService(KafkaStage):
     def _launch(self) -> None:
         """Start delivery of every due pending notification not already on its way."""
         clock = time.monotonic()
+        deadline = self.settings.alerts.delivery_deadline_seconds
         for nid, (notification, due) in list(self.pending.items()):
             if nid in self.inflight or due > clock:
+                continue
+            if (self._now() - notification.created_at).total_seconds() > deadline:
+                del self.pending[nid]
+                self.failed.append((notification, "unknown", "deadline passed"))
+                self._dirty = True
                 continue
             subscription = self.subscriptions.get(notification.subscription_id)
             if subscription is None:
@@ -237,6 +249,14 @@ class AlertService(KafkaStage):
                 del self.pending[nid]
                 self.metrics.failed(subscription.channel.type, "misconfigured")
                 continue
+            pace = (
+                self._last_send.get(channel.target, 0.0)
+                + self.settings.alerts.min_send_interval_seconds
+            )
+            if pace > clock:
+                self.pending[nid] = (notification, pace)
+                continue
+            self._last_send[channel.target] = clock
             self.inflight[nid] = asyncio.ensure_future(self._deliver(nid, channel, notification))
 
     async def _deliver(self, nid: str, channel: Any, notification: Notification) -> None:
@@ -264,7 +284,9 @@ class AlertService(KafkaStage):
             self.pending.pop(nid, None)
             reason = outcome.error.reason if outcome.error else "unknown"
             self.metrics.failed(outcome.channel, reason)
-            log.error("notification %s dropped: permanent failure %s", nid[:12], reason)
+            if entry is not None:
+                self.failed.append((entry[0], outcome.channel, reason))
+            log.error("notification %s refused for good: %s", nid[:12], reason)
 
     def _remember(self, nid: str) -> None:
         self.sent[nid] = None
@@ -291,6 +313,19 @@ class AlertService(KafkaStage):
             "sent": list(self.sent),
         }
         async with producer.transaction():
+            for notification, channel, reason in self.failed:
+                await producer.send(
+                    self.settings.alerts.failed_topic,
+                    key=notification.notification_id.encode(),
+                    value=orjson.dumps(
+                        {
+                            "reason": reason,
+                            "channel": channel,
+                            "failed_at": self._now().isoformat(),
+                            "notification": notification.to_dict(),
+                        }
+                    ),
+                )
             for key, value in changes:
                 await producer.send(self.settings.alerts.config_topic, key=key, value=value)
             await producer.send(
@@ -301,6 +336,7 @@ class AlertService(KafkaStage):
             if self._offsets:
                 await producer.send_offsets_to_transaction(self._offsets, self.group_id)
         self._dirty = False
+        self.failed.clear()
 
 
 async def _behind(

@@ -50,6 +50,7 @@ def pipeline_topics(settings: Settings) -> dict[str, str]:
         "anomalies": settings.detectors.topic,
         "alert_config": settings.alerts.config_topic,
         "alert_state": settings.alerts.state_topic,
+        "alert_failed": settings.alerts.failed_topic,
     }
 
 

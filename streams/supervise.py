@@ -104,7 +104,11 @@ def isolated(settings: Settings, run: str, **worker: object) -> Settings:
     kpi = settings.kpi.model_copy(update={"topic": f"{run}.kpis"})
     detectors = settings.detectors.model_copy(update={"topic": f"{run}.anomalies"})
     alerts = settings.alerts.model_copy(
-        update={"config_topic": f"{run}.alerting.config", "state_topic": f"{run}.alerting.state"}
+        update={
+            "config_topic": f"{run}.alerting.config",
+            "state_topic": f"{run}.alerting.state",
+            "failed_topic": f"{run}.alerting.failed",
+        }
     )
     worker_settings = settings.worker.model_copy(update={"app_id": f"salespulse-{run}", **worker})
     return settings.model_copy(

@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import orjson
 import pytest
+import yaml
 
 from detectors.record import AnomalyRecord
 from salespulse.kpis import backtest
@@ -16,6 +17,7 @@ from salespulse.settings import Settings
 from salespulse.simulate import SimulationConfig, simulate
 from salespulse.simulate.config import AnomalyKind
 from streams.producer import produce
+from tests.support.http_sink import http_sink, mail_sink
 from tests.support.kafka import isolated, read_topic, worker_process
 
 pytestmark = pytest.mark.kafka
@@ -69,15 +71,56 @@ def _assert_same(live: list[dict[str, Any]], expected: list[dict[str, Any]]) -> 
     assert _by_time(live) == _by_time(expected)
 
 
+def _routed(settings: Settings, tmp_path: Path, slack: str, smtp_port: int) -> Settings:
+    """Sales leads subscribe to rep win-rate anomalies by Slack and by email."""
+    win_rate = [
+        {"name": "kpi", "op": "=", "value": "win_rate"},
+        {"name": "dimension", "op": "=", "value": "rep"},
+    ]
+    common = {"owner": "sales", "matchers": win_rate, "group_wait": 0, "group_interval": 1}
+    routing = tmp_path / "routing.yaml"
+    routing.write_text(
+        yaml.safe_dump(
+            {
+                "subscriptions": [
+                    {
+                        "id": "lead-slack",
+                        "name": "Sales leads",
+                        "channel": {"type": "slack", "webhook_url": f"{slack}/hooks/T1"},
+                        **common,
+                    },
+                    {
+                        "id": "lead-mail",
+                        "name": "Sales leads by mail",
+                        "channel": {"type": "email", "to": ["lead@example.com"]},
+                        **common,
+                    },
+                ]
+            }
+        )
+    )
+    smtp = settings.alerts.smtp.model_copy(update={"host": "127.0.0.1", "port": smtp_port})
+    alerts = settings.alerts.model_copy(update={"routing": routing, "smtp": smtp})
+    return settings.model_copy(update={"alerts": alerts})
+
+
 async def test_a_reps_win_rate_collapse_is_one_incident_naming_the_rep(
     kafka: Settings, tmp_path: Path, run: tuple[list[Any], str, list[dict[str, Any]]]
 ) -> None:
+    """From simulated events through the real broker to Slack (Block Kit) and an email."""
     events, rep, expected = run
-    settings = isolated(kafka, tmp_path)
-    with worker_process(settings, tmp_path / "worker.log"):
-        await produce(settings, events)
-        _wait_applied(settings, len(events))
-        scrape = httpx.get(f"http://127.0.0.1:{settings.worker.web_port}/metrics").text
+    with http_sink() as slack, mail_sink() as mail:
+        settings = _routed(isolated(kafka, tmp_path), tmp_path, slack.url, mail.port)
+        with worker_process(settings, tmp_path / "worker.log"):
+            await produce(settings, events)
+            _wait_applied(settings, len(events))
+            messages = slack.wait(2)  # the incident and its resolution
+            emails = mail.wait(2)
+            scrape = httpx.get(f"http://127.0.0.1:{settings.worker.web_port}/metrics").text
+    assert all("blocks" in m and "text" in m for m in messages)
+    assert rep in messages[0]["text"] and "RESOLVED" in messages[1]["text"]
+    assert rep in emails[0]["Subject"] and mail.recipients[0] == ["lead@example.com"]
+    assert {p.get_content_type() for p in emails[0].walk()} >= {"text/plain", "text/html"}
     live = await _published(settings, len(expected))
     _assert_same(live, expected)
     records = [AnomalyRecord(**r) for r in live]

@@ -1,0 +1,110 @@
+"""Local stand-ins for the receivers of notifications: an HTTP server (Slack incoming
+webhook, generic webhook) and an SMTP server, each in a thread of its own, recording what
+they get. The demo shows what they receive; tests assert on it."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from aiosmtpd.controller import Controller
+
+
+@dataclass
+class Sink:
+    statuses: list[int] = field(default_factory=list)
+    received: list[tuple[str, int, Any]] = field(default_factory=list)  # path, status, body
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    port: int = 0
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def delivered(self, path: str = "") -> list[Any]:
+        """Bodies answered with 200 (what the receiver accepted)."""
+        with self.lock:
+            return [b for p, s, b in self.received if s == 200 and p.startswith(path)]
+
+    def wait(self, count: int, timeout: float = 60, path: str = "") -> list[Any]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = self.delivered(path)
+            if len(found) >= count:
+                return found
+            time.sleep(0.2)
+        raise TimeoutError(f"{len(self.delivered(path))} of {count} deliveries; {self.received}")
+
+
+@contextmanager
+def http_sink(statuses: list[int] | None = None) -> Iterator[Sink]:
+    sink = Sink(statuses=list(statuses or []))
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+            length = int(self.headers.get("Content-Length") or 0)
+            raw = self.rfile.read(length)
+            with sink.lock:
+                status = sink.statuses.pop(0) if sink.statuses else 200
+                sink.received.append((self.path, status, json.loads(raw) if raw else None))
+            self.send_response(status)
+            self.end_headers()
+            self.wfile.write(b"ok" if status == 200 else b"error")
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    sink.port = server.server_address[1]
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield sink
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@dataclass
+class MailSink:
+    messages: list[EmailMessage] = field(default_factory=list)
+    recipients: list[list[str]] = field(default_factory=list)
+    port: int = 0
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        self.recipients.append(list(envelope.rcpt_tos))
+        parsed = message_from_bytes(envelope.original_content, policy=policy.default)
+        self.messages.append(parsed)  # type: ignore[arg-type]
+        return "250 Message accepted"
+
+    def wait(self, count: int, timeout: float = 60) -> list[EmailMessage]:
+        deadline = time.monotonic() + timeout
+        while len(self.messages) < count and time.monotonic() < deadline:
+            time.sleep(0.2)
+        if len(self.messages) < count:
+            raise TimeoutError(f"{len(self.messages)} of {count} emails")
+        return list(self.messages)
+
+
+@contextmanager
+def mail_sink() -> Iterator[MailSink]:
+    """A real SMTP server (aiosmtpd) on a free local port."""
+    sink = MailSink()
+    with socket.socket() as probe:  # aiosmtpd needs a concrete port to check it is up
+        probe.bind(("127.0.0.1", 0))
+        sink.port = probe.getsockname()[1]
+    controller = Controller(sink, hostname="127.0.0.1", port=sink.port)
+    controller.start()
+    try:
+        yield sink
+    finally:
+        controller.stop()
