@@ -22,6 +22,11 @@ class Snapshot:
     messages: float = 0.0
     by_type: dict[str, float] = field(default_factory=dict)
     by_reason: dict[str, float] = field(default_factory=dict)
+    totals: dict[str, float] = field(default_factory=dict)
+
+    def total(self, name: str) -> float:
+        """The sum of every sample of ``name`` (all label sets)."""
+        return self.totals.get(name, 0.0)
 
 
 def scrape(url: str) -> Snapshot:
@@ -29,6 +34,7 @@ def scrape(url: str) -> Snapshot:
     snap = Snapshot(at=time.monotonic())
     for family in text_string_to_metric_families(text):
         for sample in family.samples:
+            snap.totals[sample.name] = snap.totals.get(sample.name, 0.0) + sample.value
             if sample.name == "salespulse_ingest_messages_total":
                 snap.messages = sample.value
             elif sample.name == "salespulse_ingest_events_total":
