@@ -83,6 +83,9 @@ class IngestSettings(_Section):
     dedup_horizon_seconds: float = Field(
         default=7 * 86400, gt=0, description="A repeated id within this event-time span is a dup."
     )
+    max_future_seconds: float = Field(
+        default=86400.0, gt=0, description="Events further ahead of the wall clock: `future`."
+    )
     dedup_max_ids: int = Field(
         default=2_000_000, ge=1000, description="Bound on remembered ids per worker."
     )

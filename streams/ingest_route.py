@@ -31,7 +31,9 @@ class IngestRouter:
     def __init__(self, settings: Settings, metrics: IngestMetrics) -> None:
         ingest = settings.ingest
         dedup = DedupWindow(ingest.dedup_horizon_seconds, ingest.dedup_max_ids)
-        self.validator = Validator(ingest.max_message_bytes, dedup)
+        self.validator = Validator(
+            ingest.max_message_bytes, dedup, max_future_seconds=ingest.max_future_seconds
+        )
         self.keep_bytes = ingest.dlq_payload_bytes
         self.metrics = metrics
 

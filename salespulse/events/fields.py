@@ -7,6 +7,7 @@ poisoning KPI state downstream.
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
 
@@ -46,5 +47,14 @@ PositiveMoney = Annotated[
     Field(gt=0, le=MAX_MONEY, max_digits=19, decimal_places=4, allow_inf_nan=False),
 ]
 
-EventTime = AwareDatetime
+
+def _plausible_year(moment: datetime) -> datetime:
+    """Year 1 or 9999 is a typo or junk; it would also overflow local-day arithmetic."""
+    if not MIN_YEAR <= moment.year <= MAX_YEAR:
+        raise ValueError(f"year {moment.year} is outside {MIN_YEAR}..{MAX_YEAR}")
+    return moment
+
+
+MIN_YEAR, MAX_YEAR = 1970, 2999
+EventTime = Annotated[AwareDatetime, AfterValidator(_plausible_year)]
 """Event time must carry a zone: a naive timestamp is ambiguous across regions."""

@@ -15,5 +15,6 @@ class DeadLetterReason(StrEnum):
     UNSUPPORTED_VERSION = "unsupported_version"
     SCHEMA_INVALID = "schema_invalid"
     DUPLICATE = "duplicate"
+    FUTURE = "future"
     LATE = "late"
     INTERNAL_ERROR = "internal_error"

@@ -6,6 +6,8 @@ result is exactly one of ``SalesEvent`` or ``Rejection``.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from pydantic import ValidationError
@@ -50,9 +52,17 @@ _MAX_ERRORS = 20
 class Validator:
     """Size check, schema validation and duplicate detection for one consumer."""
 
-    def __init__(self, max_bytes: int, dedup: DedupWindow) -> None:
+    def __init__(
+        self,
+        max_bytes: int,
+        dedup: DedupWindow,
+        max_future_seconds: float = 86400.0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.max_bytes = max_bytes
         self.dedup = dedup
+        self.max_future_seconds = max_future_seconds
+        self.clock = clock
 
     def check(self, raw: bytes | None) -> SalesEvent | Rejection:
         if not raw:
@@ -64,7 +74,14 @@ class Validator:
             event = EVENT_ADAPTER.validate_json(raw)
         except ValidationError as exc:
             return _rejection(exc)
-        if self.dedup.seen(event.id, event.time.timestamp()):
+        moment = event.time.timestamp()
+        if moment > self.clock() + self.max_future_seconds:
+            # one event from year 9999 would otherwise move the watermark (and the dedup
+            # horizon) centuries ahead: every real event after it would look late
+            ahead = f"{self.max_future_seconds:g} s"
+            msg = f"event time {event.time.isoformat()} is more than {ahead} ahead of now"
+            return Rejection(R.FUTURE, (FieldError("time", msg),), event.type, event.id)
+        if self.dedup.seen(event.id, moment):
             msg = f"id {event.id!r} already seen within the dedup horizon"
             return Rejection(R.DUPLICATE, (FieldError("id", msg),), event.type, event.id)
         return event
