@@ -29,9 +29,7 @@ def bench_settings(settings: Settings, workdir: Path) -> Settings:
 def reading(settings: Settings, workdir: Path, events_topic: str) -> Settings:
     """A run of its own that reads an existing raw topic (several runs, one produce)."""
     own = bench_settings(settings, workdir)
-    return own.model_copy(
-        update={"topics": own.topics.model_copy(update={"events": events_topic})}
-    )
+    return own.model_copy(update={"topics": own.topics.model_copy(update={"events": events_topic})})
 
 
 def kpi_only(settings: Settings) -> Settings:
@@ -84,4 +82,10 @@ def ingest_only_peer(settings: Settings, instance: int) -> Settings:
             "data_dir": settings.worker.data_dir / f"instance-{instance}",
         }
     )
+    return settings.model_copy(update={"worker": worker})
+
+
+def ingest_only(settings: Settings) -> Settings:
+    """A worker that runs ingest alone (``run_kpis`` off)."""
+    worker = settings.worker.model_copy(update={"run_kpis": False})
     return settings.model_copy(update={"worker": worker})

@@ -18,6 +18,7 @@ Producer, worker and reader share one clock: the machine's.
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from bisect import bisect_left
 from collections.abc import Sequence
@@ -156,8 +157,9 @@ def latencies(stamps: Sequence[int], publishes: Sequence[Publish], field: str) -
 
 
 def _pct(values: list[float], q: float) -> float:
+    """Nearest-rank percentile."""
     ordered = sorted(values)
-    return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 1)
+    return round(ordered[max(0, math.ceil(q * len(ordered)) - 1)], 1)
 
 
 def summary(sent: Sent, publishes: Sequence[Publish]) -> dict[str, float | int]:

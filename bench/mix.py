@@ -72,16 +72,19 @@ class Stamper:
         flow = [e for e in events if e.time.date() >= MIX.start] or list(events)
         self.parts = [_split(e.to_json()) for e in flow]
         self.keys = [e.entity_key.encode() for e in flow]
+        self.keyed_by_id = [e.entity_key == e.id for e in flow]
         self.sent = 0
 
     def next(self) -> tuple[bytes, bytes, bytes]:
         """(key, JSON before the time value, JSON after it) of the next event."""
         index, cycle = self.sent % len(self.parts), self.sent // len(self.parts)
         self.sent += 1
-        head, tail = self.parts[index]
+        (head, tail), key = self.parts[index], self.keys[index]
         if cycle:
-            head = head.replace(b'","time":"', f'-r{cycle}","time":"'.encode(), 1)
-        return self.keys[index], head, tail
+            suffix = f"-r{cycle}".encode()
+            head = head.replace(b'","time":"', suffix + b'","time":"', 1)
+            key = key + suffix if self.keyed_by_id[index] else key
+        return key, head, tail
 
 
 def _split(raw: bytes) -> tuple[bytes, bytes]:

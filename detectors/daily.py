@@ -17,6 +17,8 @@ from salespulse.kpis.engine import KpiEngine
 
 __all__ = ["DailyJudge"]
 
+MAX_CATCH_UP = 400  # days: longer than any window (qtd, 30d) and the detectors' memory
+
 
 class DailyJudge:
     """Judge each closed day exactly once, in order; ``due`` says whether one is waiting."""
@@ -55,6 +57,9 @@ class DailyJudge:
             if self.last_judged
             else engine.first_day
         )
+        # a jump of years (a backfill gap) is caught up over the last MAX_CATCH_UP days only:
+        # older days hold no data the windows would show, and judging them would stall
+        day = max(day, closed - timedelta(days=MAX_CATCH_UP))
         records: list[AnomalyRecord] = []
         while day <= closed:
             at = datetime.combine(day, time.min, tzinfo=engine.config.zone)
