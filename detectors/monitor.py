@@ -19,6 +19,7 @@ from detectors.base import Detector, Point, Verdict
 from detectors.drilldown import Judged, contributions
 from detectors.pacing import PlanPacing
 from detectors.policy import DetectorPolicy, SeriesPolicy, load_policy
+from detectors.profiles import build
 from detectors.record import AnomalyRecord, DetectorFinding, MoneyImpact, fingerprint
 from detectors.rules import NegativeStreak, ThresholdRule
 from detectors.units import SEVERITIES, is_last_day_of_month, money_impact, unit_of
@@ -225,6 +226,8 @@ def _build(policy: DetectorPolicy, value: KpiValue, sp: SeriesPolicy) -> _Series
     month_end = False
     if sp.method == "rolling" and window == sp.window and dim in sp.dimensions:
         detectors.append(_rolling(kpi, sp))
+    elif sp.method == "ensemble" and window == sp.window and dim in sp.dimensions:
+        detectors.append(build(sp.profile))  # seasonal + river Holt-Winters + Page-Hinkley
     elif sp.method == "pacing" and window == sp.window and dim in sp.dimensions:
         p = policy.pacing
         detectors.append(

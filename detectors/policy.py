@@ -19,7 +19,7 @@ from salespulse.exceptions import ConfigError
 
 __all__ = ["DetectorPolicy", "PacingPolicy", "RuleSpec", "SeriesPolicy", "load_policy"]
 
-Method = Literal["rolling", "pacing", "none"]
+Method = Literal["rolling", "ensemble", "pacing", "none"]
 Watch = Literal["drop", "spike", "both"]
 Dimension = Literal["company", "team", "region", "rep", "channel", "campaign", "product"]
 DIMENSIONS: tuple[Dimension, ...] = (
@@ -62,6 +62,7 @@ class SeriesPolicy(_Strict):
     """The resolved parameters of one KPI series (see ``defaults.yaml`` for meanings)."""
 
     method: Method = "rolling"
+    profile: Literal["counts", "money", "ratio"] = "money"  # method ensemble: which one
     window: str = "7d"
     watch: Watch = "drop"
     log: bool = True

@@ -70,3 +70,22 @@ def test_backtest_with_detection_reports_records_of_closed_days_only() -> None:
         assert record.as_of < result.as_of and 0.5 <= record.score <= 1
         assert record.direction in ("drop", "spike")
     assert "anomalies" in result.to_dict()
+
+
+def test_the_river_ensemble_can_be_chosen_per_kpi_in_yaml(tmp_path) -> None:
+    from detectors.policy import load_policy
+
+    policy_file = tmp_path / "policy.yaml"
+    policy_file.write_text("kpis: {revenue: {method: ensemble, profile: money, window: day}}\n")
+    monitor = KpiMonitor(load_policy(policy_file))
+    found = []
+    for offset in range(60):
+        day = START + timedelta(days=offset)
+        level = 1000.0 if offset < 50 else 100.0
+        value = KpiValue("revenue", "company", "all", "day", day, level + offset % 3, level, None)
+        found += monitor.judge([value], day, datetime.combine(day, datetime.min.time(), UTC), {})
+    state = monitor.series[("revenue", "company", "all", "day")]
+    assert state is not None and type(state.detectors[0]).__name__ == "Ensemble"
+    assert [r.first_seen.date() for r in found if r.status == "firing"][:1] == [
+        START + timedelta(days=50)
+    ], "a drop to a tenth fires on its first day (critical at once)"
