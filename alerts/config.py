@@ -237,8 +237,14 @@ def load_routing(path: Path) -> RoutingConfig:
     try:
         data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
         return RoutingConfig.model_validate(data)
-    except (OSError, yaml.YAMLError) as exc:
-        raise AlertConfigError(f"cannot read routing file {path}: {exc}") from None
+    except OSError as exc:
+        raise AlertConfigError(f"cannot read routing file {path}: {exc.strerror}") from None
+    except yaml.YAMLError as exc:  # its text quotes the line, which may hold a webhook URL
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unreadable"
+        raise AlertConfigError(
+            f"cannot read routing file {path}: not valid YAML ({where})"
+        ) from None
     except ValidationError as exc:
         lines = "; ".join(f"{e['loc']}: {e['msg']}" for e in describe_errors(exc))
         raise AlertConfigError(f"invalid routing file {path}: {lines}") from None

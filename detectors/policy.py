@@ -169,8 +169,14 @@ def _describe(error: ValidationError, where: str, context: str = "") -> str:
 def _read(path: Path | None, text: str | None = None) -> dict[str, Any]:
     try:
         data = yaml.safe_load(text if text is not None else path.read_text("utf-8"))  # type: ignore[union-attr]
-    except (OSError, yaml.YAMLError) as error:
-        raise ConfigError(f"detector policy {path}: cannot read: {error}") from None
+    except OSError as error:
+        raise ConfigError(f"detector policy {path}: cannot read: {error.strerror}") from None
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unreadable"
+        raise ConfigError(
+            f"detector policy {path}: cannot read: not valid YAML ({where})"
+        ) from None
     if data is None:
         return {}
     if not isinstance(data, dict):

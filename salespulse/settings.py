@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
@@ -321,6 +322,16 @@ def load_settings(**overrides: object) -> Settings:
         raise ConfigError(describe_validation_error(exc)) from None
     except SettingsError as exc:
         raise ConfigError(f"invalid configuration: {exc}") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"SALESPULSE_CONFIG {config}: not valid YAML ({_where(exc)})") from None
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"SALESPULSE_CONFIG {config}: {type(exc).__name__}") from None
+
+
+def _where(exc: yaml.YAMLError) -> str:
+    """Line and column only: the offending text may be a secret."""
+    mark = getattr(exc, "problem_mark", None)
+    return f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unreadable"
 
 
 def describe_validation_error(exc: ValidationError) -> str:

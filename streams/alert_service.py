@@ -31,6 +31,7 @@ from typing import Any
 import httpx
 import orjson
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.errors import ConsumerStoppedError
 from mode import Service
 
 from alerts import AlertBook, Dispatcher, Inhibitor, Notification, Silences, SubscriptionStore
@@ -181,14 +182,18 @@ class AlertService(KafkaStage):
         assert self._consumer is not None and self._config is not None
         tick_ms = int(self.settings.alerts.tick_seconds * 1000)
         while not self.should_stop:
-            batch = await self._consumer.getmany(timeout_ms=tick_ms, max_records=2000)
+            try:
+                batch = await self._consumer.getmany(timeout_ms=tick_ms, max_records=2000)
+                config = await self._config.getmany(timeout_ms=0)
+            except ConsumerStoppedError:
+                return  # stopping (SIGTERM): on_stop closed the consumers under us
             now = self._now()
             for tp, records in batch.items():
                 for record in records:
                     self._on_anomaly(record.value, now)
                 self._offsets[tp] = records[-1].offset + 1
                 self._dirty = True
-            self._apply_config(await self._config.getmany(timeout_ms=0))
+            self._apply_config(config)
             async with self._lock:
                 self._emit(now)
                 changes = self._config_changes()

@@ -23,8 +23,14 @@ def register(app: faust.App, service: AlertService) -> None:
 
     class AlertingView(faust.web.View):
         async def _answer(self, request: faust.web.Request, **_: Any) -> faust.web.Response:
-            body = await self.read_request_content(request)
             raw: Any = request  # aiohttp's request under faust's protocol type
+            limit = service.api.max_body_bytes
+            if (raw.content_length or 0) > limit:  # refuse before reading a byte of it
+                return self.json(
+                    {"error": "payload_too_large", "detail": f"body over {limit} bytes"},
+                    status=413,
+                )
+            body = await raw.content.read(limit + 1)  # at most one byte over: still 413
             status, payload = handle(
                 raw.method,
                 raw.path,

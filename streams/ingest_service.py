@@ -10,12 +10,15 @@ forwards one twice (consumers of the outputs read committed data only).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
 from aiokafka import AIOKafkaProducer, TopicPartition
+from aiokafka.errors import ConsumerStoppedError
 from mode import Service
 
+from salespulse.ingest.dead_letter import KEY_BYTES
 from salespulse.settings import Settings
 from streams.ingest_route import IngestRouter
 from streams.kafka_client import stage_clients
@@ -48,7 +51,10 @@ class IngestService(KafkaStage):
         size = self.settings.ingest.batch_size
         wait_ms = int(self.settings.ingest.batch_within_seconds * 1000)
         while not self.should_stop:
-            batch = await self._consumer.getmany(timeout_ms=wait_ms, max_records=size)
+            try:
+                batch = await self._consumer.getmany(timeout_ms=wait_ms, max_records=size)
+            except ConsumerStoppedError:
+                return  # stopping: the consumer was closed under the loop
             if batch:
                 await self._process(batch)
             await self._measure_backlog()
@@ -73,19 +79,24 @@ class IngestService(KafkaStage):
         quarter of the worker's CPU (profiled), a batch append a fraction of that.
         """
         typed, dlq = self.settings.topics.typed, self.settings.topics.dlq
+        sent: list[asyncio.Future[Any]] = []
         builder = producer.create_batch()
         for record in records:
             valid, value, headers = self.router.route(record)
             if not valid:
-                await producer.send(dlq, value=value, key=record.key, headers=headers)
+                key = record.key[:KEY_BYTES] if record.key else record.key
+                sent.append(await producer.send(dlq, value=value, key=key, headers=headers))
                 continue
             if builder.append(key=record.key, value=value, timestamp=None, headers=headers):
                 continue
-            await producer.send_batch(builder, typed, partition=partition)
+            sent.append(await producer.send_batch(builder, typed, partition=partition))
             builder = producer.create_batch()
             builder.append(key=record.key, value=value, timestamp=None, headers=headers)
         if builder.record_count():
-            await producer.send_batch(builder, typed, partition=partition)
+            sent.append(await producer.send_batch(builder, typed, partition=partition))
+        # every output acknowledged before the offsets join the transaction: a refused
+        # record aborts the batch instead of being counted and lost
+        await asyncio.gather(*sent)
 
     def caught_up(self, partition: int) -> bool:
         """False while this worker still has raw messages of ``partition`` to forward.

@@ -23,6 +23,7 @@ from collections.abc import Callable
 from typing import Any
 
 from aiokafka import TopicPartition
+from aiokafka.errors import ConsumerStoppedError
 from mode import Service
 
 from detectors.daily import DailyJudge
@@ -97,7 +98,10 @@ class KpiService(KafkaStage):
     async def _run(self) -> None:
         assert self._consumer is not None and self._merge is not None
         while not self.should_stop:
-            batch = await self._consumer.getmany(timeout_ms=100, max_records=5000)
+            try:
+                batch = await self._consumer.getmany(timeout_ms=100, max_records=5000)
+            except ConsumerStoppedError:
+                return  # stopping: the consumer was closed under the loop
             now = time.monotonic()
             if batch and now - max(self._last_arrival.values()) >= self._idle:
                 self._burst_start = now  # traffic resumes: give every partition time to show up

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 
 import faust
 from mode import Service
@@ -67,4 +68,7 @@ def run_worker(settings: Settings) -> None:
     loop.run_until_complete(ensure_topics(settings))
     app = build(settings)
     worker = faust.Worker(app, loglevel=settings.worker.log_level.upper(), loop=loop)
+    # aiokafka logs every record it sends at debug level; the alerting config topic holds
+    # webhook URLs, so its loggers never go below INFO whatever the worker's level
+    logging.getLogger("aiokafka").setLevel(logging.INFO)
     worker.execute_from_commandline()

@@ -81,7 +81,7 @@ def lower_headers(headers: Mapping[str, str]) -> dict[str, str]:
 def check_auth(headers: Mapping[str, str], state: AlertingState) -> None:
     """Require ``Authorization: Bearer <token>`` matching the configured token."""
     if state.token is None or not state.token.get_secret_value():
-        raise ApiError(403, "forbidden", "no API token configured (SALESPULSE_API__TOKEN)")
+        raise ApiError(403, "forbidden", "no API token configured (SALESPULSE_ALERTS__API_TOKEN)")
     scheme, _, given = headers.get("authorization", "").partition(" ")
     expected = state.token.get_secret_value().encode()
     if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), expected):
@@ -101,6 +101,8 @@ def json_object(body: bytes) -> dict[str, Any]:
         data = json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ApiError(400, "bad_request", f"body is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise ApiError(400, "bad_request", "body is nested too deeply") from None
     if not isinstance(data, dict):
         detail = [{"loc": "(body)", "msg": "must be a JSON object"}]
         raise ApiError(422, "validation_error", detail)

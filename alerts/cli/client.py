@@ -1,7 +1,7 @@
 """The CLI's side of the alerting API: an httpx client and shared click options.
 
 Requests go to a running worker (``--url``, default http://127.0.0.1:6066) with the bearer
-token from ``--token`` or ``SALESPULSE_API__TOKEN``; a refusal becomes a ``ClickException``
+token from ``--token`` or ``SALESPULSE_ALERTS__API_TOKEN``; a refusal becomes a ``ClickException``
 carrying the server's own message, so the command exits non-zero with it.
 """
 
@@ -78,7 +78,7 @@ def api_options(command: F) -> F:
         command
     )
     return click.option(
-        "--token", envvar="SALESPULSE_API__TOKEN", default=None, help="API bearer token."
+        "--token", envvar="SALESPULSE_ALERTS__API_TOKEN", default=None, help="API bearer token."
     )(command)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Any, Literal
 
 import orjson
 from pydantic import BaseModel, ConfigDict
@@ -42,6 +42,17 @@ class DeadLetter(BaseModel):
         return orjson.dumps(self.model_dump(mode="json"))
 
 
+KEY_BYTES = 256  # of the Kafka key kept in a letter (and used as the letter's own key)
+MESSAGE_CHARS = 500  # per error message: pydantic quotes the offending value
+
+
+def _cut(text: str | None, limit: int) -> Any:
+    """Every part of a letter is bounded, so a letter always fits the DLQ topic."""
+    if text is None or len(text) <= limit:
+        return text
+    return text[:limit] + "…"
+
+
 def _text(raw: bytes) -> tuple[str, Literal["utf-8", "base64"]]:
     try:
         return raw.decode("utf-8"), "utf-8"
@@ -62,12 +73,15 @@ def dead_letter(
 ) -> DeadLetter:
     value = raw or b""
     payload, encoding = _text(value[:keep_bytes])
-    key_text = _text(key)[0] if key is not None else None
+    key_text = _text(key[:KEY_BYTES])[0] if key is not None else None
     return DeadLetter(
         reason=rejection.reason,
-        errors=[DeadLetterError(path=e.path, message=e.message) for e in rejection.errors],
-        event_type=rejection.event_type,
-        event_id=rejection.event_id,
+        errors=[
+            DeadLetterError(path=_cut(e.path, 200), message=_cut(e.message, MESSAGE_CHARS))
+            for e in rejection.errors
+        ],
+        event_type=_cut(rejection.event_type, 200),
+        event_id=_cut(rejection.event_id, 200),
         topic=topic,
         partition=partition,
         offset=offset,

@@ -164,7 +164,7 @@ class KpiEngine:
             cell.leads += 1
         self.leads[d.lead_id] = LeadState(moment, day, dims)
         if d.rep and d.team:
-            self.rep_team[d.rep] = d.team
+            self._remember_team(d.rep, d.team)
 
     def _lead_qualified(self, d: p.LeadQualified, moment: datetime, day: date) -> None:
         if not d.qualified:
@@ -203,7 +203,7 @@ class KpiEngine:
             d.product,
             entered={d.stage: moment},
         )
-        self.rep_team[d.rep] = d.team
+        self._remember_team(d.rep, d.team)
 
     def _open(self, dims: tuple[Series, ...], count: int, value: Decimal) -> None:
         for series in dims:
@@ -289,8 +289,17 @@ class KpiEngine:
     def _learn(self, opp: OpportunityState, moment: datetime, won: bool) -> None:
         self.scorer.learn(self.features(opp, moment), won)
 
+    def _remember_team(self, rep: str, team: str) -> None:
+        """Rep -> team for drill-down and labels, capped like the rep series themselves."""
+        if rep in self.rep_team or len(self.rep_team) < self.config.max_series_per_dimension:
+            self.rep_team[rep] = team
+
     def _record(self, rep: str, won: bool) -> None:
-        record = self.rep_record.setdefault(rep, [0, 0])
+        record = self.rep_record.get(rep)
+        if record is None:
+            if len(self.rep_record) >= self.config.max_series_per_dimension:
+                return  # a flood of unknown reps: their record is not kept
+            record = self.rep_record[rep] = [0, 0]
         record[0 if won else 1] += 1
 
     def _order_placed(self, d: p.OrderPlaced, moment: datetime, day: date) -> None:
@@ -309,7 +318,7 @@ class KpiEngine:
                 cell.cross_sell_revenue += d.amount
             cell.paying.add(d.customer_id)
         if d.rep and d.team:
-            self.rep_team[d.rep] = d.team
+            self._remember_team(d.rep, d.team)
 
     def _order_cancelled(self, d: p.OrderCancelled, moment: datetime, day: date) -> None:
         dims = series_of(rep=d.rep, region=d.region, product=d.product)
@@ -330,7 +339,7 @@ class KpiEngine:
                 self.totals[series].acquired_total += 1
         self.customers[d.customer_id] = CustomerState(dims)
         if d.rep and d.team:
-            self.rep_team[d.rep] = d.team
+            self._remember_team(d.rep, d.team)
         lead = self.leads.get(d.lead_id) if d.lead_id else None
         if lead is not None and not lead.converted:
             lead.converted = True

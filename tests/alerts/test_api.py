@@ -100,7 +100,7 @@ def test_mutations_need_the_token(state: AlertingState) -> None:
 def test_no_configured_token_disables_mutations(state: AlertingState) -> None:
     state.token = None
     status, body = call(state, "POST", "/api/subscriptions", SUB)
-    assert status == 403 and "SALESPULSE_API__TOKEN" in body["detail"]
+    assert status == 403 and "SALESPULSE_ALERTS__API_TOKEN" in body["detail"]
 
 
 def test_protected_reads(state: AlertingState) -> None:

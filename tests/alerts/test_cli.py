@@ -65,7 +65,7 @@ def api() -> Iterator[tuple[str, AlertingState]]:
 
 @pytest.fixture
 def runner(monkeypatch: pytest.MonkeyPatch) -> CliRunner:
-    monkeypatch.setenv("SALESPULSE_API__TOKEN", TOKEN)
+    monkeypatch.setenv("SALESPULSE_ALERTS__API_TOKEN", TOKEN)
     monkeypatch.setenv("COLUMNS", "200")
     return CliRunner()
 
