@@ -124,6 +124,9 @@ class LocalBroker:
     def _write_config(self) -> Path:
         port = local_port(self.settings)
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        path = self.data_dir / "server.properties"
+        if path.exists() and (self.data_dir / "kraft" / "meta.properties").exists():
+            return path  # a restart on the same data: same ports, or the quorum breaks
         text = (_FILES / "server.properties").read_text()
         text = text.replace("@PORT@", str(port)).replace("@CONTROLLER_PORT@", str(free_port()))
         text = text.replace("@LOG_DIR@", str(self.data_dir / "kraft"))

@@ -3,6 +3,8 @@
 Design (see docs/kpis.md and the module docs of ``streams.merge``):
 - one consumer reads *all* partitions of the typed topic (``read_committed``) and
   feeds the engine in event-time order through ``PartitionMerge``;
+- events are deduplicated by id (ingest's horizon): a typed duplicate left by an
+  ingest rebalance is counted once;
 - every ``publish_seconds`` one Kafka transaction carries the changed KPI values,
   the ``late`` dead letters and the offsets of the events applied so far;
 - on start the committed offsets are read and the typed topic is replayed from the
@@ -32,6 +34,7 @@ from detectors.policy import load_policy
 from detectors.record import AnomalyRecord
 from salespulse.events import SalesEvent, parse_event
 from salespulse.ingest import DeadLetterReason, FieldError, Rejection, dead_letter
+from salespulse.ingest.dedup import DedupWindow
 from salespulse.kpis import KpiEngine, KpiValue
 from salespulse.kpis.compute import all_values
 from salespulse.settings import Settings
@@ -66,6 +69,8 @@ class KpiService(KafkaStage):
         self._applied_next: dict[int, int] = {}
         self._committed: dict[int, int] = {}
         self._late: list[tuple[Record, SalesEvent]] = []
+        ingest = settings.ingest
+        self._dedup = DedupWindow(ingest.dedup_horizon_seconds, ingest.dedup_max_ids)
         self.judge = _daily_judge(settings)
         self._anomalies: list[AnomalyRecord] = []
         self._last_publish = time.monotonic()
@@ -148,6 +153,12 @@ class KpiService(KafkaStage):
 
         for partition, offset, item in self._merge.release(caught_up):
             event, record = item
+            if self._dedup.seen(event.id, event.time.timestamp()):
+                # the same event typed twice (an ingest rebalance re-forwards a batch whose
+                # commit it lost): counted once, like everything else here
+                self.metrics.duplicates.inc()
+                self._applied_next[partition] = offset + 1
+                continue
             if not self.engine.apply(event):
                 self.metrics.late.inc()
                 if self.engine.late <= 3:  # enough to diagnose, never a flood

@@ -78,6 +78,7 @@ class KpiMetrics:
     anomalies: Counter
     judge_seconds: Histogram
     update_latency: Histogram
+    duplicates: Counter
     _anomalies: dict[tuple[str, str], Counter] = field(default_factory=dict)
 
     def anomaly(self, kpi: str, severity: str) -> None:
@@ -107,6 +108,11 @@ class KpiMetrics:
                 "salespulse_anomalies",
                 "Anomaly records published (firing: new incidents and escalations).",
                 ["kpi", "severity"],
+                registry=registry,
+            ),
+            duplicates=Counter(
+                "salespulse_kpi_duplicate_events",
+                "Typed events skipped by the KPI stage because their id was already applied.",
                 registry=registry,
             ),
             update_latency=Histogram(
