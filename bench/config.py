@@ -14,7 +14,7 @@ from streams.supervise import isolated
 
 
 def bench_settings(settings: Settings, workdir: Path) -> Settings:
-    """Fresh topics, consumer groups, web port and state dir (memory store, quiet logs)."""
+    """Fresh topics, consumer groups, web port and state dir (memory store)."""
     run = f"bench-{uuid.uuid4().hex[:8]}"
     return isolated(
         settings,
@@ -22,7 +22,7 @@ def bench_settings(settings: Settings, workdir: Path) -> Settings:
         store="memory://",
         data_dir=workdir / run,
         web_port=free_port(),
-        log_level="warning",
+        log_level="info",  # the default; at warning faust's spinner turns on DEBUG everywhere
     )
 
 

@@ -1,17 +1,19 @@
 """Throughput on a backlog: plain aiokafka vs workers reading the same raw topic.
 
 Every run reads the same N messages of the same topic of the same broker, so the
-ratios survive a noisy, shared machine. A worker is timed from the moment every
-worker of the run has consumed something (start-up and the rebalance that lets a
-second worker in are excluded) to the moment the last event is through, read off
-its own ``/metrics`` counters.
+ratios survive a noisy, shared machine. Workers are timed from the first message
+any of them consumed (start-up excluded; with two workers, the rebalance that lets
+the second one in is included, as it is in a deployment) to the moment the last
+event is through, read off their own ``/metrics`` counters.
 """
 
 from __future__ import annotations
 
 import contextlib
+import subprocess
+import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +23,7 @@ from aiokafka import AIOKafkaConsumer
 from bench.observe import Scrape, ingested, kpi_done, peak_rss, scrape
 from salespulse.settings import Settings
 from streams.kafka_client import client_kwargs
-from streams.supervise import worker_process
+from streams.supervise import settings_env, stop, wait_http
 
 
 async def baseline(settings: Settings, expected: int) -> float:
@@ -57,6 +59,7 @@ class WorkerRun:
     kpi_applied: int
     stalled: bool  # the KPI stage stopped short of every event
     peak_rss_bytes: int  # of the worker running the KPI stage (or the first one)
+    all_consuming_after_s: float  # from the first message consumed to every worker consuming
     metrics: Scrape  # that worker's last /metrics page
 
 
@@ -66,12 +69,15 @@ class _Clock:
     start: float | None = None
     base: float = 0.0  # messages ingested when the clock started
     kpi_base: float = 0.0
+    all_in: float | None = None  # every worker has consumed something (group settled)
     ingest_done: float | None = None
     progress: tuple[float, float] = (0.0, 0.0)  # (kpi done, when it last moved)
 
     def observe(self, counts: Sequence[float], kpis: float, now: float) -> None:
-        if self.start is None and all(c > 0 for c in counts):
+        if self.start is None and sum(counts) > 0:
             self.start, self.base, self.kpi_base = now, sum(counts), kpis
+        if self.all_in is None and all(c > 0 for c in counts):
+            self.all_in = now
         if self.ingest_done is None and sum(counts) >= self.expected:
             self.ingest_done = now
         if kpis > self.progress[0]:
@@ -89,11 +95,7 @@ def backlog(
     timeout: float = 1800,
 ) -> WorkerRun:
     """Start one worker per settings (the first one runs the KPI stage when ``kpis``)."""
-    with contextlib.ExitStack() as stack:
-        procs = [
-            stack.enter_context(worker_process(cfg, logdir / f"{cfg.worker.app_id}-{i}.log"))
-            for i, cfg in enumerate(runs)
-        ]
+    with workers(runs, logdir) as procs:
         clock = _watch(runs, expected, kpis, stall_seconds, timeout)
         time.sleep(settle_seconds)  # e.g. the alerting stage deciding on the last anomalies
         final = scrape(runs[0].worker.web_port)
@@ -107,8 +109,34 @@ def backlog(
         kpi_applied=int(moved_count),
         stalled=kpis and moved_count < expected,
         peak_rss_bytes=rss,
+        all_consuming_after_s=(clock.all_in or clock.start) - clock.start,
         metrics=final,
     )
+
+
+@contextlib.contextmanager
+def workers(runs: Sequence[Settings], logdir: Path) -> Iterator[list[subprocess.Popen[bytes]]]:
+    """Like ``streams.supervise.worker_process``, but every worker is launched before any
+    is waited for: they join the ingest group together, as a deployment's replicas do."""
+    logdir.mkdir(parents=True, exist_ok=True)
+    with contextlib.ExitStack() as stack:
+        procs: list[tuple[subprocess.Popen[bytes], Path]] = []
+        for i, cfg in enumerate(runs):
+            cfg.worker.data_dir.mkdir(parents=True, exist_ok=True)  # faust makes one level
+            path = logdir / f"{cfg.worker.app_id}-{i}.log"
+            log = stack.enter_context(path.open("wb"))
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "salespulse", "worker"],
+                env=settings_env(cfg),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+            )
+            stack.callback(stop, proc)
+            procs.append((proc, path))
+        for cfg, (proc, path) in zip(runs, procs, strict=True):
+            wait_http(f"http://127.0.0.1:{cfg.worker.web_port}/metrics", proc, path)
+        yield [proc for proc, _ in procs]
 
 
 def _watch(

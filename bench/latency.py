@@ -176,4 +176,13 @@ def summary(sent: Sent, publishes: Sequence[Publish]) -> dict[str, float | int]:
         "events": len(sent.stamps),
         "reflected": len(created),
         "offered_events_per_s": round(len(sent.stamps) / sent.seconds),
+        "processed_events_per_s": round(_processed(sent.stamps, created)),
     }
+
+
+def _processed(stamps: Sequence[int], created: Sequence[float]) -> float:
+    """Events reflected per second, from the first one sent to the last one reflected:
+    below the offered rate, the pipeline fell behind (latency grows with the run)."""
+    last = len(created) - 1
+    span = (stamps[last] + created[last] * 1000 - stamps[0]) / 1e6
+    return len(created) / span if span > 0 else float(len(created))
