@@ -36,6 +36,7 @@ from alerts.quiet_hours import QuietHours
 from alerts.redact import redact_url
 from alerts.timeutil import parse_duration
 from detectors.record import SEVERITY_RANK, Severity
+from salespulse.exceptions import yaml_where
 
 __all__ = [
     "AlertmanagerConfig",
@@ -240,8 +241,7 @@ def load_routing(path: Path) -> RoutingConfig:
     except OSError as exc:
         raise AlertConfigError(f"cannot read routing file {path}: {exc.strerror}") from None
     except yaml.YAMLError as exc:  # its text quotes the line, which may hold a webhook URL
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unreadable"
+        where = yaml_where(exc)
         raise AlertConfigError(
             f"cannot read routing file {path}: not valid YAML ({where})"
         ) from None

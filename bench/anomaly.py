@@ -23,7 +23,6 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from bench.config import bench_settings, delivering, with_grace
 from bench.observe import kpi_done, scrape, wait_until
-from bench.sink import Sink
 from detectors.daily import DailyJudge
 from detectors.monitor import KpiMonitor
 from detectors.policy import load_policy
@@ -33,6 +32,7 @@ from salespulse.settings import Settings
 from salespulse.simulate import SimulationConfig, simulate
 from salespulse.simulate.config import AnomalyKind
 from streams.kafka_client import client_kwargs, ensure_topics
+from streams.sinks import Sink
 from streams.supervise import worker_process
 
 COLLAPSE = SimulationConfig(seed=3, days=70, scale=0.5, anomalies=(AnomalyKind.WIN_RATE_COLLAPSE,))

@@ -24,11 +24,11 @@ from bench.anomaly import anomaly_to_notification
 from bench.ingest import WorkerRun, backlog, baseline
 from bench.latency import offered_load
 from bench.mix import Stamper
-from bench.sink import Sink, http_sink
 from bench.state import backtest_state
 from salespulse.events import SalesEvent
 from salespulse.settings import Settings
 from streams.producer import produce
+from streams.sinks import Sink, http_sink
 
 
 @dataclass(frozen=True)

@@ -20,10 +20,10 @@ from pathlib import Path
 from bench.config import bench_settings, delivering
 from bench.mix import mix_events
 from bench.observe import ingested, scrape, wait_until
-from bench.sink import http_sink
 from salespulse.settings import load_settings
 from streams.broker import LocalBroker
 from streams.producer import produce
+from streams.sinks import http_sink
 from streams.supervise import worker_process
 
 

@@ -15,7 +15,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from salespulse.exceptions import ConfigError
+from salespulse.exceptions import ConfigError, yaml_where
 
 __all__ = ["DetectorPolicy", "PacingPolicy", "RuleSpec", "SeriesPolicy", "load_policy"]
 
@@ -172,8 +172,7 @@ def _read(path: Path | None, text: str | None = None) -> dict[str, Any]:
     except OSError as error:
         raise ConfigError(f"detector policy {path}: cannot read: {error.strerror}") from None
     except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unreadable"
+        where = yaml_where(error)
         raise ConfigError(
             f"detector policy {path}: cannot read: not valid YAML ({where})"
         ) from None

@@ -33,3 +33,9 @@ class MappingNotFoundError(ImportMappingError):
 
 class ImportSourceError(ImportMappingError):
     """The CSV is missing, undecodable, or lacks a column its mapping uses."""
+
+
+def yaml_where(error: Exception) -> str:
+    """Where a YAML file broke: line and column only, never the text (it may be a secret)."""
+    mark = getattr(error, "problem_mark", None)
+    return f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unreadable"

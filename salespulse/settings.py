@@ -24,7 +24,7 @@ from pydantic_settings import (
     YamlConfigSettingsSource,
 )
 
-from salespulse.exceptions import ConfigError
+from salespulse.exceptions import ConfigError, yaml_where
 
 if TYPE_CHECKING:
     from salespulse.kpis.config import KpiConfig
@@ -323,15 +323,11 @@ def load_settings(**overrides: object) -> Settings:
     except SettingsError as exc:
         raise ConfigError(f"invalid configuration: {exc}") from None
     except yaml.YAMLError as exc:
-        raise ConfigError(f"SALESPULSE_CONFIG {config}: not valid YAML ({_where(exc)})") from None
+        raise ConfigError(
+            f"SALESPULSE_CONFIG {config}: not valid YAML ({yaml_where(exc)})"
+        ) from None
     except (ValueError, UnicodeDecodeError) as exc:
         raise ConfigError(f"SALESPULSE_CONFIG {config}: {type(exc).__name__}") from None
-
-
-def _where(exc: yaml.YAMLError) -> str:
-    """Line and column only: the offending text may be a secret."""
-    mark = getattr(exc, "problem_mark", None)
-    return f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unreadable"
 
 
 def describe_validation_error(exc: ValidationError) -> str:

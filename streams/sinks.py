@@ -23,12 +23,31 @@ from aiosmtpd.controller import Controller
 class Sink:
     statuses: list[int] = field(default_factory=list)
     received: list[tuple[str, int, Any]] = field(default_factory=list)  # path, status, body
+    arrivals: list[float] = field(default_factory=list)  # time.time() of each, same order
     lock: threading.Lock = field(default_factory=threading.Lock)
     port: int = 0
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def webhook_url(self) -> str:
+        """A Slack-shaped incoming-webhook URL on this receiver."""
+        return f"{self.url}/services/local/hook"
+
+    def messages(self) -> list[tuple[float, Any]]:
+        """(arrival time, body) of every accepted message."""
+        with self.lock:
+            pairs = zip(self.arrivals, self.received, strict=True)
+            return [(at, body) for at, (_, status, body) in pairs if status == 200]
+
+    def first_mentioning(self, text: str, after: float) -> float | None:
+        """Arrival time of the first accepted message after ``after`` that names ``text``."""
+        for arrived, body in self.messages():
+            if arrived >= after and text in json.dumps(body):
+                return arrived
+        return None
 
     def delivered(self, path: str = "") -> list[Any]:
         """Bodies answered with 200 (what the receiver accepted)."""
@@ -51,11 +70,13 @@ def http_sink(statuses: list[int] | None = None) -> Iterator[Sink]:
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+            arrived = time.time()
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length)
             with sink.lock:
                 status = sink.statuses.pop(0) if sink.statuses else 200
                 sink.received.append((self.path, status, json.loads(raw) if raw else None))
+                sink.arrivals.append(arrived)
             self.send_response(status)
             self.end_headers()
             self.wfile.write(b"ok" if status == 200 else b"error")

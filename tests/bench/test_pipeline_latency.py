@@ -32,7 +32,12 @@ def test_summary_counts_events_no_record_reflected() -> None:
     result = summary(sent, [_pub(2_000_000, 2_500_000)])
     assert result["events"] == 3 and result["reflected"] == 2
     assert result["kpi_p50_ms"] == 500.0 and result["kpi_max_ms"] == 1500.0
-    assert result["processed_events_per_s"] == 1  # 2 events from 1.0 s to 2.5 s
+
+
+def test_processed_rate_is_how_fast_coverage_advanced() -> None:
+    sent = Sent(stamps=[1_000_000, 2_000_000, 3_000_000], seconds=3.0)
+    publishes = [_pub(2_000_000, 2_500_000), _pub(3_000_000, 4_500_000)]
+    assert summary(sent, publishes)["processed_events_per_s"] == 1  # 2 more in 2 s
 
 
 def test_stamped_events_validate_with_the_time_they_were_sent() -> None:

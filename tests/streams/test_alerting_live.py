@@ -4,7 +4,6 @@ through a receiver that is down at first and a worker that is SIGKILLed in betwe
 from __future__ import annotations
 
 import time
-from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,9 +12,10 @@ import pytest
 import yaml
 from pydantic import SecretStr
 
-from detectors.record import AnomalyRecord, Contribution, fingerprint
+from detectors.record import AnomalyRecord
 from salespulse.settings import Settings
 from streams.producer import produce
+from tests.support.anomalies import anomaly
 from tests.support.http_sink import http_sink
 from tests.support.kafka import isolated, worker_process
 
@@ -24,40 +24,7 @@ TOKEN = "test-token-9f2c"  # noqa: S105 - a throwaway token for the local API
 
 
 def _record(rep: str, status: str) -> AnomalyRecord:
-    now = datetime(2026, 3, 2, tzinfo=UTC)
-    return AnomalyRecord(
-        fingerprint=fingerprint("win_rate", "rep", rep, "7d", "drop"),
-        status=status,  # type: ignore[arg-type]
-        kpi="win_rate",
-        dimension="rep",
-        key=rep,
-        window="7d",
-        as_of=date(2026, 3, 1),
-        unit="ratio",
-        observed=0.04,
-        expected=0.3,
-        low=0.12,
-        high=None,
-        direction="drop",
-        severity="warning",
-        score=0.8,
-        drilldown=(
-            Contribution(
-                dimension="rep", key=rep, observed=0.04, expected=0.3, delta=-0.26, share=0.9
-            ),
-        ),
-        labels={
-            "kpi": "win_rate",
-            "dimension": "rep",
-            "key": rep,
-            "window": "7d",
-            "severity": "warning",
-            "rep": rep,
-            "team": "t-east",
-        },
-        first_seen=now,
-        last_seen=now,
-    )
+    return anomaly(rep, status, severity="warning")
 
 
 def _settings(kafka: Settings, tmp_path: Path, sink_url: str) -> Settings:
