@@ -65,9 +65,12 @@ async def test_sigkill_twice_and_once_during_the_recovery(
     _assert_same(_by_key(body), expected)
 
 
+@pytest.mark.parametrize("lose_one", [True, False], ids=["lost", "both-alive"])
 async def test_an_ingest_worker_lost_mid_stream_its_partitions_move_to_the_survivor(
-    kafka: Settings, tmp_path: Path, stream: list[Any]
+    kafka: Settings, tmp_path: Path, stream: list[Any], lose_one: bool
 ) -> None:
+    """Both alive: the KPI stage must not wait forever for partitions the other worker
+    ingests (found by the two-worker benchmark: it stalled 6 events before the end)."""
     first = isolated(kafka, tmp_path)
     second = first.model_copy(
         update={
@@ -83,8 +86,9 @@ async def test_an_ingest_worker_lost_mid_stream_its_partitions_move_to_the_survi
     ):
         await produce(first, stream[: len(stream) // 2])
         _until(lambda: _applied(first) > total // 4)
-        w1.kill()  # the ingest-only worker dies: the group rebalances its partitions to w0
-        w1.wait()
+        if lose_one:
+            w1.kill()  # the ingest-only worker dies: the group rebalances its partitions
+            w1.wait()
         await produce(first, stream[len(stream) // 2 :])
         body = _live(first, total, timeout=240)
     assert body["events_applied"] == total
