@@ -41,11 +41,11 @@ def test_demo_shows_typed_and_dead_lettered_counts(kafka: Settings, tmp_path: Pa
 
 def test_bench_reports_ratio_to_plain_aiokafka(kafka: Settings, tmp_path: Path) -> None:
     settings = isolated(kafka, tmp_path)
-    done = _run(settings, "bench", "--events", "3000", "--json")
+    done = _run(settings, "bench", "--events", "3000", "--json", "--skip-latency", "--skip-scale")
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
     print(result)  # shown on failure
-    assert result["messages"] == 3000
+    assert result["events"] == 3000
     assert result["baseline_events_per_s"] > 0 and result["pipeline_events_per_s"] > 0
     for ratio, rate in (
         ("ratio", "pipeline_events_per_s"),
@@ -55,7 +55,6 @@ def test_bench_reports_ratio_to_plain_aiokafka(kafka: Settings, tmp_path: Path) 
             result[rate] / result["baseline_events_per_s"],
             abs=1e-4,  # rounded to 4 places
         )
-    assert result["ingest_events_per_s"] >= result["pipeline_events_per_s"]
 
 
 def test_bad_config_fails_at_start_naming_the_field(kafka: Settings, tmp_path: Path) -> None:
