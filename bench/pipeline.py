@@ -104,8 +104,15 @@ def _two(reader: Settings, count: int, work: Path, sink: Sink) -> dict[str, Any]
     try:
         return _scaled(backlog([cfg, config.ingest_only_peer(cfg, 1)], count, logs))
     except (RuntimeError, TimeoutError, httpx.HTTPError) as error:
-        tails = [p.read_text(errors="replace")[-1500:] for p in sorted(logs.glob("*.log"))]
-        return {"error": f"{type(error).__name__}: {str(error)[:500]}", "logs": tails}
+        found = {p.name: _problems(p) for p in sorted(logs.glob("*.log"))}
+        return {"error": f"{type(error).__name__}: {str(error)[:500]}", "logs": found}
+
+
+def _problems(log: Path, keep: int = 30) -> list[str]:
+    """The error lines of a worker log (and the traceback lines around them)."""
+    marks = ("ERROR", "CRITICAL", "Traceback", "Error", "Exception", "  File ")
+    lines = log.read_text(errors="replace").splitlines()
+    return [line[:300] for line in lines if any(m in line for m in marks)][-keep:]
 
 
 def _rate(run: WorkerRun) -> float:
