@@ -39,7 +39,6 @@ class IngestService(KafkaStage):
         self.group_id = f"{settings.worker.app_id}.ingest"
         self._backlog: dict[int, bool] = {}
         self.lag: dict[int, int] = {}  # messages behind the end, per assigned partition
-        self._owned: set[int] | None = None  # partitions of the last non-empty assignment
 
     async def on_start(self) -> None:
         await self._start_clients(
@@ -66,14 +65,10 @@ class IngestService(KafkaStage):
         assert consumer is not None
         assigned = list(consumer.assignment())
         ends = await consumer.end_offsets(assigned) if assigned else {}
-        backlog: dict[int, bool] = {}
-        lag: dict[int, int] = {}
         for tp in assigned:
             behind = ends[tp] - await consumer.position(tp)
-            backlog[tp.partition], lag[tp.partition] = behind > 0, max(0, behind)
-        self._backlog, self.lag = backlog, lag  # partitions moved away are forgotten
-        if assigned:
-            self._owned = {tp.partition for tp in assigned}
+            self._backlog[tp.partition] = behind > 0
+            self.lag[tp.partition] = max(0, behind)
 
     async def _forward(
         self, producer: AIOKafkaProducer, partition: int, records: list[Any]
@@ -110,11 +105,7 @@ class IngestService(KafkaStage):
         partition this worker has not measured yet counts as backlogged: at start-up the
         KPI stage must not run ahead on the partitions ingest happened to fetch first.
         """
-        if partition in self._backlog:
-            return not self._backlog[partition]
-        # another worker ingests it: the KPI stage's own end-offset and quiet checks hold
-        # the merge for it; before any assignment, assume a backlog (start-up)
-        return self._owned is not None and partition not in self._owned
+        return not self._backlog.get(partition, True)  # not measured yet: assume backlog
 
     async def _process(self, batch: dict[TopicPartition, list[Any]]) -> None:
         producer = self._producer
