@@ -15,11 +15,12 @@ True
 from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from alerts.timeutil import utc
+from salespulse.settings import known_zone
 
 __all__ = ["QuietHours"]
 
@@ -38,11 +39,7 @@ class QuietHours(BaseModel):
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r}") from None
-        return value
+        return known_zone(value)
 
     @model_validator(mode="after")
     def _not_empty(self) -> QuietHours:

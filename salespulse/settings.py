@@ -128,6 +128,15 @@ class BrokerSettings(_Section):
     start_timeout_seconds: float = Field(default=120, gt=0, description="Wait for metadata.")
 
 
+def known_zone(value: str) -> str:
+    """An IANA zone name ZoneInfo can load, or a ValueError naming it."""
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {value!r}") from None
+    return value
+
+
 class KpiSettings(_Section):
     timezone: str = Field(default="Europe/Minsk", description="Zone of the local calendar day.")
     week_start: Literal[
@@ -154,11 +163,7 @@ class KpiSettings(_Section):
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r}") from None
-        return value
+        return known_zone(value)
 
     def engine_config(self) -> KpiConfig:
         from salespulse.kpis.config import KpiConfig
