@@ -15,7 +15,7 @@ import logging
 from typing import Any
 
 from aiokafka import AIOKafkaProducer, TopicPartition
-from aiokafka.errors import ConsumerStoppedError
+from aiokafka.errors import ConsumerStoppedError, IllegalStateError, KafkaError
 from mode import Service
 
 from salespulse.ingest.dead_letter import KEY_BYTES
@@ -64,9 +64,19 @@ class IngestService(KafkaStage):
         consumer = self._consumer
         assert consumer is not None
         assigned = list(consumer.assignment())
-        ends = await consumer.end_offsets(assigned) if assigned else {}
+        if not assigned:
+            return
+        try:
+            ends = await consumer.end_offsets(assigned)
+        except KafkaError as exc:  # broker away: keep the last answer, the next batch asks again
+            log.warning("end offsets unavailable, backlog not updated: %r", exc)
+            return
         for tp in assigned:
-            behind = ends[tp] - await consumer.position(tp)
+            try:
+                position = await consumer.position(tp)
+            except IllegalStateError:
+                continue  # revoked by a rebalance during the awaits: its new owner measures it
+            behind = ends[tp] - position
             self._backlog[tp.partition] = behind > 0
             self.lag[tp.partition] = max(0, behind)
 

@@ -25,7 +25,7 @@ from collections.abc import Callable
 from typing import Any
 
 from aiokafka import TopicPartition
-from aiokafka.errors import ConsumerStoppedError
+from aiokafka.errors import ConsumerStoppedError, KafkaError
 from mode import Service
 
 from detectors.daily import DailyJudge
@@ -134,7 +134,11 @@ class KpiService(KafkaStage):
         assert self._merge is not None and self._consumer is not None
         positions = {p: await self._consumer.position(tp) for p, tp in self._tps.items()}
         # ask the broker: the fetcher's cached end offsets lag behind records it has buffered
-        ends = await self._consumer.end_offsets(list(self._tps.values()))
+        try:
+            ends = await self._consumer.end_offsets(list(self._tps.values()))
+        except KafkaError as exc:  # broker away: release nothing until it answers again
+            log.warning("end offsets unavailable, nothing released this round: %r", exc)
+            return
         last_stable = {p: ends.get(tp) for p, tp in self._tps.items()}
         self.lag = {p: max(0, (last_stable[p] or 0) - positions[p]) for p in self._tps}
 

@@ -64,6 +64,13 @@ def worker_process(settings: Settings, log_path: Path) -> Iterator[subprocess.Po
         try:
             wait_http(f"http://127.0.0.1:{settings.worker.web_port}/metrics", proc, log_path)
             yield proc
+        except Exception as exc:
+            # whatever failed around a worker, its log says why (a crash in CI is otherwise
+            # just "connection refused")
+            exc.add_note(
+                f"worker log {log_path} (tail):\n{log_path.read_text(errors='replace')[-3000:]}"
+            )
+            raise
         finally:
             stop(proc)
 

@@ -1,0 +1,62 @@
+"""The ingest stage's backlog probe survives a rebalance and a broker away.
+
+The consumer is a small stand-in: the race (a partition revoked while the probe awaits
+the broker) cannot be timed on purpose through a real broker; the lost-worker fault
+test in ``tests/faults`` is the one that found it there.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiokafka import TopicPartition
+from aiokafka.errors import IllegalStateError, KafkaTimeoutError
+from prometheus_client import CollectorRegistry
+
+from salespulse.settings import Settings
+from streams.ingest_service import IngestService
+from streams.metrics import IngestMetrics
+
+
+class _Consumer:
+    def __init__(self, owned: set[int], ends: dict[int, int], revoke: set[int]) -> None:
+        self.owned, self.ends, self.revoke = owned, ends, revoke
+        self.fail_ends = False
+
+    def assignment(self) -> set[TopicPartition]:
+        return {TopicPartition("events", p) for p in self.owned}
+
+    async def end_offsets(self, tps: list[TopicPartition]) -> dict[TopicPartition, int]:
+        if self.fail_ends:
+            raise KafkaTimeoutError()
+        self.owned -= self.revoke  # a rebalance lands while the broker answers
+        return {tp: self.ends[tp.partition] for tp in tps}
+
+    async def position(self, tp: TopicPartition) -> int:
+        if tp.partition not in self.owned:
+            raise IllegalStateError(f"Partition {tp} is not assigned")
+        return 10
+
+
+def _service(consumer: Any) -> IngestService:
+    service = IngestService(Settings(), IngestMetrics.create(CollectorRegistry()))
+    service._consumer = consumer
+    return service
+
+
+async def test_a_partition_revoked_during_the_probe_is_skipped_not_fatal() -> None:
+    service = _service(_Consumer(owned={0, 1}, ends={0: 10, 1: 50}, revoke={1}))
+    await service._measure_backlog()
+    assert service.caught_up(0)
+    assert not service.caught_up(1)  # never measured here: still counted as backlog
+    assert service.lag == {0: 0}
+
+
+async def test_a_broker_away_keeps_the_last_answer() -> None:
+    consumer = _Consumer(owned={0}, ends={0: 25}, revoke=set())
+    service = _service(consumer)
+    await service._measure_backlog()
+    consumer.fail_ends = True
+    await service._measure_backlog()
+    assert service.lag == {0: 15}
+    assert not service.caught_up(0)
