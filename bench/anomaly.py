@@ -22,7 +22,7 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from bench.config import bench_settings, delivering, with_grace
-from bench.observe import kpi_done, scrape, wait_until
+from bench.observe import PROGRESS, kpi_done, scrape, wait_until
 from detectors.daily import DailyJudge
 from detectors.monitor import KpiMonitor
 from detectors.policy import load_policy
@@ -87,7 +87,11 @@ async def _time_incident(
         await producer.flush()
         port = cfg.worker.web_port
         await asyncio.to_thread(
-            wait_until, lambda: kpi_done(scrape(port)) >= incident.index, 900, "replay", 0.2
+            wait_until,
+            lambda: kpi_done(scrape(port, PROGRESS)) >= incident.index,
+            900,
+            "replay",
+            0.2,
         )
         await asyncio.sleep(2 * cfg.kpi.publish_seconds + cfg.alerts.tick_seconds)  # quiet
         closing = events[incident.index]

@@ -88,8 +88,7 @@ def _label_hit(label: Anomaly, incidents: Iterable[AnomalyRecord]) -> AnomalyRec
     hits = [
         r
         for r in incidents
-        if (r.kpi, r.dimension, r.key) == series
-        and start <= r.first_seen.date() <= end
+        if (r.kpi, r.dimension, r.key) == series and start <= r.first_seen.date() <= end
     ]
     return min(hits, key=lambda r: r.first_seen, default=None)
 

@@ -20,7 +20,7 @@ from pathlib import Path
 import orjson
 from aiokafka import AIOKafkaConsumer
 
-from bench.observe import Scrape, ingested, kpi_done, peak_rss, scrape
+from bench.observe import PROGRESS, Scrape, ingested, kpi_done, peak_rss, scrape
 from salespulse.settings import Settings
 from streams.kafka_client import client_kwargs
 from streams.supervise import settings_env, stop, wait_http
@@ -67,6 +67,7 @@ class WorkerRun:
 class _Clock:
     expected: int
     start: float | None = None
+    idle_at: float | None = None  # the last poll before anything was consumed
     base: float = 0.0  # messages ingested when the clock started
     kpi_base: float = 0.0
     all_in: float | None = None  # every worker has consumed something (group settled)
@@ -74,8 +75,15 @@ class _Clock:
     progress: tuple[float, float] = (0.0, 0.0)  # (kpi done, when it last moved)
 
     def observe(self, counts: Sequence[float], kpis: float, now: float) -> None:
+        if self.start is None and sum(counts) == 0:
+            self.idle_at = now
         if self.start is None and sum(counts) > 0:
-            self.start, self.base, self.kpi_base = now, sum(counts), kpis
+            # from the last poll that saw nothing: a small run can be consumed whole
+            # between two polls
+            if self.idle_at is not None:
+                self.start, self.base, self.kpi_base = self.idle_at, 0.0, 0.0
+            else:
+                self.start, self.base, self.kpi_base = now, sum(counts), kpis
         if self.all_in is None and all(c > 0 for c in counts):
             self.all_in = now
         if self.ingest_done is None and sum(counts) >= self.expected:
@@ -104,7 +112,7 @@ def backlog(
     moved_count, moved_at = clock.progress
     pipe = (moved_count - clock.kpi_base) / (moved_at - clock.start) if kpis else None
     return WorkerRun(
-        ingest_events_per_s=(expected - clock.base) / (clock.ingest_done - clock.start),
+        ingest_events_per_s=(expected - clock.base) / max(clock.ingest_done - clock.start, 1e-9),
         events_per_s=pipe,
         kpi_applied=int(moved_count),
         stalled=kpis and moved_count < expected,
@@ -142,10 +150,10 @@ def workers(runs: Sequence[Settings], logdir: Path) -> Iterator[list[subprocess.
 def _watch(
     runs: Sequence[Settings], expected: int, kpis: bool, stall_seconds: float, timeout: float
 ) -> _Clock:
-    clock = _Clock(expected)
+    clock = _Clock(expected, idle_at=time.perf_counter())  # every worker answers by now
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        pages = [scrape(cfg.worker.web_port) for cfg in runs]
+        pages = [scrape(cfg.worker.web_port, PROGRESS) for cfg in runs]
         now = time.perf_counter()
         clock.observe([ingested(p) for p in pages], kpi_done(pages[0]), now)
         if clock.ingest_done is not None:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from bench.config import bench_settings, delivering
 from bench.mix import mix_events
-from bench.observe import ingested, scrape, wait_until
+from bench.observe import PROGRESS, ingested, scrape, wait_until
 from salespulse.settings import load_settings
 from streams.broker import LocalBroker
 from streams.producer import produce
@@ -70,7 +70,7 @@ def main() -> None:
             asyncio.run(produce(cfg, events))
             with worker_process(cfg, work / "worker.log") as proc:
                 port = cfg.worker.web_port
-                wait_until(lambda: ingested(scrape(port)) > 0, 120, "first batch", 0.2)
+                wait_until(lambda: ingested(scrape(port, PROGRESS)) > 0, 120, "first batch", 0.2)
                 raw = work / "profile.txt"
                 record = [spy, "record", "--pid", str(proc.pid), "--duration", str(args.seconds)]
                 subprocess.run([*record, "--format", "raw", "-o", str(raw)], check=True)

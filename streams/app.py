@@ -6,6 +6,7 @@ import ssl
 from typing import Any
 
 import faust
+from faust.app import BootStrategy
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -33,11 +34,26 @@ def _credentials(kafka: KafkaSettings) -> Any:
     return faust.SSLCredentials(context) if context else None
 
 
+class _NoKafkaClients(BootStrategy):
+    """Faust serves the web pages and supervises the stages; it opens no Kafka client.
+
+    Every stage owns its consumer and transactional producer (see ``streams/stage.py``),
+    so Faust's own consumer had nothing to read, yet its thread's event loop took 8.5 %
+    of the worker's CPU on a backlog (py-spy, ``python -m bench.profile``).
+    """
+
+    enable_kafka = False
+
+
+class ServiceApp(faust.App):
+    BootStrategy = _NoKafkaClients
+
+
 def create_app(settings: Settings, registry: CollectorRegistry) -> faust.App:
     """A Faust app with a ``/metrics`` page serving ``registry``."""
     disable_created_metrics()
     worker = settings.worker
-    app = faust.App(
+    app = ServiceApp(
         worker.app_id,
         broker=[f"kafka://{server}" for server in settings.kafka.bootstrap_servers],
         broker_credentials=_credentials(settings.kafka),
@@ -56,7 +72,11 @@ def create_app(settings: Settings, registry: CollectorRegistry) -> faust.App:
 
     @app.page("/metrics")
     async def metrics(web: faust.web.View, request: faust.web.Request) -> faust.web.Response:
-        response = web.bytes(generate_latest(registry))
+        # ``name[]`` selects metrics, as prometheus_client's own exporter does
+        names = request.query.getall("name[]", [])  # type: ignore[attr-defined]
+        response = web.bytes(
+            generate_latest(registry.restricted_registry(names) if names else registry)
+        )
         response.headers["Content-Type"] = CONTENT_TYPE_LATEST
         return response
 

@@ -1,5 +1,6 @@
 """Pipeline health at scrape time: consumer lag per stage and partition, event-time lag,
-and build info — values the stages already hold, read without touching the hot path."""
+the ingest → KPI handoff, and build info — values the stages already hold, read without
+touching the hot path."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from collections.abc import Iterator
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from streams.ingest_service import IngestService
@@ -56,3 +57,18 @@ class HealthCollector(Collector):
         if watermark is not None:
             event_lag.add_metric([], max(0.0, time.time() - watermark.timestamp()))
         yield event_lag
+        handoff = self.ingest.handoff
+        if handoff is not None:
+            taken = CounterMetricFamily(
+                "salespulse_kpi_handoff_events",
+                "Typed events the KPI stage took from this process's ingest without validating"
+                " them again (hit), validated again (miss), or ingest dropped unread (evicted).",
+                labels=["result"],
+            )
+            for result, count in (
+                ("hit", handoff.hits),
+                ("miss", handoff.misses),
+                ("evicted", handoff.evicted),
+            ):
+                taken.add_metric([result], count)
+            yield taken

@@ -18,6 +18,7 @@ from salespulse.ingest import (
     Validator,
     dead_letter,
 )
+from salespulse.ingest.handoff import ValidatedHandoff
 from salespulse.settings import Settings
 from streams.metrics import IngestMetrics
 
@@ -28,7 +29,9 @@ TYPE_HEADER = "salespulse-type"
 class IngestRouter:
     """Routes one record (anything with topic, partition, offset, key and value)."""
 
-    def __init__(self, settings: Settings, metrics: IngestMetrics) -> None:
+    def __init__(
+        self, settings: Settings, metrics: IngestMetrics, handoff: ValidatedHandoff | None = None
+    ) -> None:
         ingest = settings.ingest
         dedup = DedupWindow(ingest.dedup_horizon_seconds, ingest.dedup_max_ids)
         self.validator = Validator(
@@ -36,6 +39,7 @@ class IngestRouter:
         )
         self.keep_bytes = ingest.dlq_payload_bytes
         self.metrics = metrics
+        self.handoff = handoff
 
     def route(self, message: Any) -> tuple[bool, bytes, list[tuple[str, bytes]]]:
         """(is_valid, value to send, headers) for one consumed record."""
@@ -48,6 +52,8 @@ class IngestRouter:
         if isinstance(result, Envelope):
             event_type = result.type  # type: ignore[attr-defined]
             self.metrics.valid(event_type)
+            if self.handoff is not None:
+                self.handoff.put(raw, result)  # type: ignore[arg-type]
             return True, raw, [(TYPE_HEADER, event_type.encode())]
         self.metrics.rejected(result.reason)
         letter = dead_letter(

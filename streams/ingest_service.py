@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from typing import Any
 
 from aiokafka import AIOKafkaProducer, TopicPartition
@@ -19,6 +20,7 @@ from aiokafka.errors import ConsumerStoppedError, IllegalStateError, KafkaError
 from mode import Service
 
 from salespulse.ingest.dead_letter import KEY_BYTES
+from salespulse.ingest.handoff import ValidatedHandoff
 from salespulse.settings import Settings
 from streams.ingest_route import IngestRouter
 from streams.kafka_client import stage_clients
@@ -31,13 +33,21 @@ log = logging.getLogger(__name__)
 class IngestService(KafkaStage):
     """Consume, validate, produce and commit offsets atomically, one batch at a time."""
 
-    def __init__(self, settings: Settings, metrics: IngestMetrics, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        metrics: IngestMetrics,
+        handoff: ValidatedHandoff | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.settings = settings
         self.metrics = metrics
-        self.router = IngestRouter(settings, metrics)
+        self.handoff = handoff
+        self.router = IngestRouter(settings, metrics, handoff)
         self.group_id = f"{settings.worker.app_id}.ingest"
         self._backlog: dict[int, bool] = {}
+        self._probed = 0.0  # monotonic time of the last end-offset probe
         self.lag: dict[int, int] = {}  # messages behind the end, per assigned partition
 
     async def on_start(self) -> None:
@@ -51,18 +61,38 @@ class IngestService(KafkaStage):
         size = self.settings.ingest.batch_size
         wait_ms = int(self.settings.ingest.batch_within_seconds * 1000)
         while not self.should_stop:
+            await self._let_the_reader_catch_up()
             try:
                 batch = await self._consumer.getmany(timeout_ms=wait_ms, max_records=size)
             except ConsumerStoppedError:
                 return  # stopping: the consumer was closed under the loop
             if batch:
                 await self._process(batch)
-            await self._measure_backlog()
+            if sum(map(len, batch.values())) < size or time.monotonic() - self._probed >= 1.0:
+                await self._measure_backlog()
+            else:  # a full batch: more is waiting, and the broker need not be asked
+                for tp in batch:
+                    self._backlog[tp.partition] = True
+
+    async def _let_the_reader_catch_up(self) -> None:
+        """Wait (a second at most) while this process's KPI stage is a handoff behind.
+
+        Running further ahead buys nothing when both stages share one process and core,
+        and the events it validated would be evicted before the KPI stage reads them, to
+        be validated again. Bounded: a KPI stage busy replaying never stops ingest.
+        """
+        handoff = self.handoff
+        if handoff is None:
+            return
+        deadline = time.monotonic() + 1.0
+        while handoff.full() and time.monotonic() < deadline and not self.should_stop:
+            await asyncio.sleep(0.005)
 
     async def _measure_backlog(self) -> None:
         """Ask the broker for end offsets: the fetcher's cached ones lag behind its buffer."""
         consumer = self._consumer
         assert consumer is not None
+        self._probed = time.monotonic()
         assigned = list(consumer.assignment())
         if not assigned:
             return

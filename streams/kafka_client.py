@@ -120,6 +120,7 @@ def stage_clients(
         auto_offset_reset="earliest",
         isolation_level="read_committed",
         max_partition_fetch_bytes=4 << 20,
+        fetch_max_wait_ms=settings.kafka.fetch_max_wait_ms,
     )
     producer = AIOKafkaProducer(
         **common,

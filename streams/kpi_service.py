@@ -35,6 +35,7 @@ from detectors.record import AnomalyRecord
 from salespulse.events import SalesEvent, parse_event
 from salespulse.ingest import DeadLetterReason, FieldError, Rejection, dead_letter
 from salespulse.ingest.dedup import DedupWindow
+from salespulse.ingest.handoff import ValidatedHandoff
 from salespulse.kpis import KpiEngine, KpiValue
 from salespulse.kpis.compute import all_values
 from salespulse.settings import Settings
@@ -54,9 +55,11 @@ class KpiService(KafkaStage):
         settings: Settings,
         metrics: KpiMetrics,
         upstream: Callable[[int], bool] | None = None,
+        handoff: ValidatedHandoff | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        self.handoff = handoff
         self.upstream_caught_up = upstream or (lambda partition: True)
         self.settings = settings
         self.metrics = metrics
@@ -77,6 +80,7 @@ class KpiService(KafkaStage):
         self._last_arrival: dict[int, float] = {}
         self._burst_start = 0.0
         self._idle = settings.kpi.idle_partition_seconds
+        self._probed = 0.0  # monotonic time of the last end-offset probe
         self.lag: dict[int, int] = {}  # messages behind the typed topic's end, per partition
 
     async def on_start(self) -> None:
@@ -122,8 +126,11 @@ class KpiService(KafkaStage):
 
     def _buffer(self, partition: int, record: Record) -> None:
         assert self._merge is not None
+        handoff = self.handoff
+        event = handoff.take(record.value) if handoff is not None else None
         try:
-            event = parse_event(record.value)
+            if event is None:
+                event = parse_event(record.value)
         except ValueError:
             log.warning("skipping undecodable typed record at %s/%s", partition, record.offset)
             self._applied_next[partition] = record.offset + 1
@@ -131,7 +138,25 @@ class KpiService(KafkaStage):
         self._merge.push(partition, record.offset, event.time, (event, record))
 
     async def _release(self) -> None:
+        """Apply what the merge can release; ask the broker for end offsets only when an
+        empty partition holds the merge back (or once a second, for the lag metric).
+
+        A probe is a request queued behind the consumer's fetch on the same connection;
+        made on every loop it was most of the stage's time on a backlog, where partitions
+        are rarely empty and the answer is not needed.
+        """
         assert self._merge is not None and self._consumer is not None
+        held_back = False
+
+        def not_asked_yet(partition: int) -> bool:
+            nonlocal held_back
+            held_back = True
+            return False  # nothing known yet: wait (the safe answer)
+
+        self._apply(self._merge.release(not_asked_yet))
+        now = time.monotonic()
+        if not held_back and now - self._probed < 1.0:
+            return
         positions = {p: await self._consumer.position(tp) for p, tp in self._tps.items()}
         # ask the broker: the fetcher's cached end offsets lag behind records it has buffered
         try:
@@ -139,10 +164,11 @@ class KpiService(KafkaStage):
         except KafkaError as exc:  # broker away: release nothing until it answers again
             log.warning("end offsets unavailable, nothing released this round: %r", exc)
             return
+        self._probed = now
         last_stable = {p: ends.get(tp) for p, tp in self._tps.items()}
         self.lag = {p: max(0, (last_stable[p] or 0) - positions[p]) for p in self._tps}
-
-        now = time.monotonic()
+        if not held_back:
+            return
 
         def caught_up(p: int) -> bool:
             """No unread data, and quiet for a while (a producer may still be writing)."""
@@ -155,7 +181,13 @@ class KpiService(KafkaStage):
                 and self.upstream_caught_up(p)
             )
 
-        for partition, offset, item in self._merge.release(caught_up):
+        self._apply(self._merge.release(caught_up), (positions, last_stable))
+
+    def _apply(
+        self, released: list[tuple[int, int, tuple[SalesEvent, Record]]], probe: object = None
+    ) -> None:
+        applied = 0
+        for partition, offset, item in released:
             event, record = item
             if self._dedup.seen(event.id, event.time.timestamp()):
                 # the same event typed twice (an ingest rebalance re-forwards a batch whose
@@ -167,22 +199,23 @@ class KpiService(KafkaStage):
                 self.metrics.late.inc()
                 if self.engine.late <= 3:  # enough to diagnose, never a flood
                     log.warning(
-                        "late %s at %s on p%s/%s (watermark %s); positions %s ends %s",
+                        "late %s at %s on p%s/%s (watermark %s); (positions, ends) %s",
                         event.type,
                         event.time,
                         partition,
                         offset,
                         self.engine.watermark,
-                        positions,
-                        last_stable,
+                        probe,
                     )
                 if not self.replaying:
                     self._late.append((record, event))
             else:
-                self.metrics.applied.inc()
+                applied += 1
                 if self.judge is not None and self.judge.due(self.engine):
                     self._judge_days()
             self._applied_next[partition] = offset + 1
+        if applied:
+            self.metrics.applied.inc(applied)  # once per release: a counter takes a lock
 
     def _judge_days(self) -> None:
         assert self.judge is not None

@@ -19,13 +19,6 @@ from typing import Generic, TypeVar
 T = TypeVar("T")
 
 
-@dataclass(order=True, slots=True)
-class _Head:
-    time: datetime
-    partition: int
-    offset: int
-
-
 @dataclass
 class PartitionMerge(Generic[T]):
     """Buffers per partition; ``release`` yields (partition, offset, item) in time order."""
@@ -55,42 +48,41 @@ class PartitionMerge(Generic[T]):
         return bool(buf) and (limit is None or buf[0][1] < limit)
 
     def release(self, caught_up: Callable[[int], bool]) -> list[tuple[int, int, T]]:
-        """Everything releasable now; ``caught_up(p)`` says p has no unread committed data."""
-        out: list[tuple[int, int, T]] = []
-        heads = [self._head(p) for p in self.partitions if self._ready(p)]
-        heap = [h for h in heads if h is not None]
+        """Everything releasable now; ``caught_up(p)`` says p has no unread committed data.
+
+        Heads are plain ``(time, partition, offset)`` tuples and each partition's
+        permission is asked once per call, not once per event: this loop runs for every
+        event the worker applies.
+        """
+        heap: list[tuple[datetime, int, int]] = []
+        for p in self.partitions:
+            if self._ready(p):
+                head = self.buffers[p][0]
+                heap.append((head[0], p, head[1]))
+            elif not self._may_pass(p, caught_up):
+                return []  # an empty partition that may still hold an earlier event
         heapq.heapify(heap)
+        out: list[tuple[int, int, T]] = []
         while heap:
-            head = heapq.heappop(heap)
-            if not self._others_allow(head.partition, caught_up):
+            _, partition, _ = heapq.heappop(heap)
+            buf = self.buffers[partition]
+            _, offset, item = buf.popleft()
+            out.append((partition, offset, item))
+            if self._ready(partition):
+                heapq.heappush(heap, (buf[0][0], partition, buf[0][1]))
+            elif not self._may_pass(partition, caught_up):
                 break
-            time, offset, item = self.buffers[head.partition].popleft()
-            out.append((head.partition, offset, item))
-            nxt = self._head(head.partition) if self._ready(head.partition) else None
-            if nxt is not None:
-                heapq.heappush(heap, nxt)
         return out
 
-    def _head(self, partition: int) -> _Head | None:
-        buf = self.buffers[partition]
-        return _Head(buf[0][0], partition, buf[0][1]) if buf else None
-
-    def _others_allow(self, partition: int, caught_up: Callable[[int], bool]) -> bool:
-        """Another partition with nothing releasable holds the merge back unless it is
-        caught up (live) or has delivered everything up to its replay limit: during a
-        replay, a partition whose records below the limit are still to be fetched must
-        hold it back too, or the replay would apply events out of time order."""
-        for other in self.partitions:
-            if other == partition or self._ready(other):
-                continue
-            limit = self.limits.get(other)
-            if limit is not None:
-                if self.pushed_next.get(other, 0) < limit:
-                    return False
-                continue
-            if not caught_up(other):
-                return False
-        return True
+    def _may_pass(self, partition: int, caught_up: Callable[[int], bool]) -> bool:
+        """A partition with nothing releasable lets the others pass when it is caught up
+        (live) or has delivered everything up to its replay limit: during a replay, a
+        partition whose records below the limit are still to be fetched holds the merge
+        back too, or the replay would apply events out of time order."""
+        limit = self.limits.get(partition)
+        if limit is not None:
+            return self.pushed_next.get(partition, 0) >= limit
+        return caught_up(partition)
 
     def buffered(self) -> int:
         return sum(len(b) for b in self.buffers.values())

@@ -9,6 +9,7 @@ import faust
 from mode import Service
 from prometheus_client import CollectorRegistry
 
+from salespulse.ingest.handoff import ValidatedHandoff
 from salespulse.settings import Settings
 from streams import alert_views
 from streams.alert_metrics import AlertMetrics
@@ -24,13 +25,19 @@ from streams.metrics import IngestMetrics, KpiMetrics
 
 
 def build(settings: Settings, registry: CollectorRegistry | None = None) -> faust.App:
-    registry = registry or CollectorRegistry()
+    # auto_describe: the custom collectors' names are known, so ``/metrics?name[]=...``
+    # collects only what was asked for (a progress poll never computes every KPI)
+    registry = registry or CollectorRegistry(auto_describe=True)
     app = create_app(settings, registry)
-    ingest = IngestService(settings, IngestMetrics.create(registry))
+    # both stages in this process: the KPI stage takes the events ingest validated
+    handoff = ValidatedHandoff(4 * settings.ingest.batch_size) if settings.worker.run_kpis else None
+    ingest = IngestService(settings, IngestMetrics.create(registry), handoff)
     services: list[Service] = [ingest]
     kpis: KpiService | None = None
     if settings.worker.run_kpis:
-        kpis = KpiService(settings, KpiMetrics.create(registry), upstream=ingest.caught_up)
+        kpis = KpiService(
+            settings, KpiMetrics.create(registry), upstream=ingest.caught_up, handoff=handoff
+        )
         services.append(kpis)
         registry.register(KpiCollector(kpis))
         if kpis.judge is not None:

@@ -128,7 +128,22 @@ class KpiEngine:
         return cell
 
     def _cells(self, dims: tuple[Series, ...], day: date) -> list[DayCell]:
-        return [c for c in (self._cell(s, day) for s in dims) if c is not None]
+        """``_cell`` for each series, inlined for the series already known (every event)."""
+        out: list[DayCell] = []
+        cells, touched = self.cells, self.touched
+        for series in dims:
+            days = cells.get(series)
+            if days is None:
+                cell = self._cell(series, day)  # new series: admission and totals
+                if cell is not None:
+                    out.append(cell)
+                continue
+            touched.add(series)
+            cell = days.get(day)
+            if cell is None:
+                cell = days[day] = DayCell()
+            out.append(cell)
+        return out
 
     def _admit(self, series: Series) -> bool:
         dim = series[0]

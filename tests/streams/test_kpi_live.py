@@ -60,8 +60,21 @@ async def test_live_kpis_equal_the_backtest(kafka: Settings, tmp_path: Path, str
         await produce(settings, stream)
         body = _live(settings, total)
         time.sleep(2 * settings.kpi.publish_seconds)  # let the last changes be published
-        scrape = httpx.get(f"http://127.0.0.1:{settings.worker.web_port}/metrics").text
+        metrics_url = f"http://127.0.0.1:{settings.worker.web_port}/metrics"
+        scrape = httpx.get(metrics_url).text
+        wanted = ["salespulse_kpi_events_applied_total", "salespulse_kpi_handoff_events_total"]
+        restricted = httpx.get(metrics_url, params={"name[]": wanted}).text
     assert body["late"] == 0
+    picked = {
+        (s.name, s.labels.get("result")): s.value
+        for family in text_string_to_metric_families(restricted)
+        for s in family.samples
+    }
+    assert {name for name, _ in picked} == set(wanted)  # custom collectors filtered too
+    assert picked["salespulse_kpi_events_applied_total", None] == total
+    handoff = {r: picked["salespulse_kpi_handoff_events_total", r] for r in ("hit", "miss")}
+    assert handoff["hit"] + handoff["miss"] == total  # every typed record read once
+    assert handoff["hit"] > 0  # validated once, in ingest
     exported = {
         (s.labels["kpi"], s.labels["dimension"], s.labels["key"], s.labels["window"]): s.value
         for family in text_string_to_metric_families(scrape)
