@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 
 import faust
@@ -75,7 +76,22 @@ def run_worker(settings: Settings) -> None:
     loop.run_until_complete(ensure_topics(settings))
     app = build(settings)
     worker = faust.Worker(app, loglevel=settings.worker.log_level.upper(), loop=loop)
+    _tune_gc()
     # aiokafka logs every record it sends at debug level; the alerting config topic holds
     # webhook URLs, so its loggers never go below INFO whatever the worker's level
     logging.getLogger("aiokafka").setLevel(logging.INFO)
     worker.execute_from_commandline()
+
+
+def _tune_gc() -> None:
+    """Collect cycles less often, and never scan what start-up loaded.
+
+    The KPI stage keeps a large, long-lived heap (every open lead, deal and customer)
+    while each event allocates a burst of short-lived objects; with CPython's default
+    thresholds (700, 10, 10) the collector kept re-scanning that heap, and the same
+    benchmark ran at about half the speed (docs/performance.md). Almost everything
+    here is freed by reference counting; the collector only has cycles to find.
+    """
+    gc.collect()
+    gc.freeze()  # modules, settings, the app: permanent, out of every later scan
+    gc.set_threshold(50_000, 20, 100)
