@@ -48,6 +48,7 @@ class IngestService(KafkaStage):
         self.group_id = f"{settings.worker.app_id}.ingest"
         self._backlog: dict[int, bool] = {}
         self._probed = 0.0  # monotonic time of the last end-offset probe
+        self.watch_peers = settings.worker.run_kpis
         self.lag: dict[int, int] = {}  # messages behind the end, per assigned partition
 
     async def on_start(self) -> None:
@@ -89,15 +90,26 @@ class IngestService(KafkaStage):
             await asyncio.sleep(0.005)
 
     async def _measure_backlog(self) -> None:
-        """Ask the broker for end offsets: the fetcher's cached ones lag behind its buffer."""
+        """Ask the broker for end offsets: the fetcher's cached ones lag behind its buffer.
+
+        Partitions another worker ingests are measured too when this worker runs the
+        KPI stage, which has to tell their quiet typed partitions from stalled ones.
+        """
         consumer = self._consumer
         assert consumer is not None
         self._probed = time.monotonic()
+        topic = self.settings.topics.events
         assigned = list(consumer.assignment())
-        if not assigned:
+        peers: list[TopicPartition] = []
+        if self.watch_peers:
+            local = {tp.partition for tp in assigned}
+            known = consumer.partitions_for_topic(topic) or set()
+            peers = [TopicPartition(topic, p) for p in sorted(known - local)]
+        if not assigned and not peers:
             return
         try:
-            ends = await consumer.end_offsets(assigned)
+            ends = await consumer.end_offsets(assigned + peers)
+            committed = {tp: await consumer.committed(tp) or 0 for tp in peers}
         except KafkaError as exc:  # broker away: keep the last answer, the next batch asks again
             log.warning("end offsets unavailable, backlog not updated: %r", exc)
             return
@@ -109,6 +121,13 @@ class IngestService(KafkaStage):
             behind = ends[tp] - position
             self._backlog[tp.partition] = behind > 0
             self.lag[tp.partition] = max(0, behind)
+        for tp in peers:
+            # its owner commits the group's offset in the transaction that writes the
+            # typed events: at the end offset, nothing of it is left to type. A peer that
+            # dies mid-batch never committed that batch, so its partition stays backlogged
+            # until the survivor that takes it over has typed it.
+            self._backlog[tp.partition] = committed[tp] < ends[tp]
+            self.lag.pop(tp.partition, None)  # reported by the worker that owns it
 
     async def _forward(
         self, producer: AIOKafkaProducer, partition: int, records: list[Any]

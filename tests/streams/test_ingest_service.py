@@ -19,9 +19,22 @@ from streams.metrics import IngestMetrics
 
 
 class _Consumer:
-    def __init__(self, owned: set[int], ends: dict[int, int], revoke: set[int]) -> None:
+    def __init__(
+        self,
+        owned: set[int],
+        ends: dict[int, int],
+        revoke: set[int],
+        group: dict[int, int] | None = None,
+    ) -> None:
         self.owned, self.ends, self.revoke = owned, ends, revoke
+        self.group = group or {}  # the ingest group's committed offsets, any owner
         self.fail_ends = False
+
+    def partitions_for_topic(self, topic: str) -> set[int]:
+        return set(self.ends)
+
+    async def committed(self, tp: TopicPartition) -> int | None:
+        return self.group.get(tp.partition)
 
     def assignment(self) -> set[TopicPartition]:
         return {TopicPartition("events", p) for p in self.owned}
@@ -40,6 +53,7 @@ class _Consumer:
 
 def _service(consumer: Any) -> IngestService:
     service = IngestService(Settings(), IngestMetrics.create(CollectorRegistry()))
+    assert service.watch_peers  # this worker runs the KPI stage (the default)
     service._consumer = consumer
     return service
 
@@ -48,7 +62,7 @@ async def test_a_partition_revoked_during_the_probe_is_skipped_not_fatal() -> No
     service = _service(_Consumer(owned={0, 1}, ends={0: 10, 1: 50}, revoke={1}))
     await service._measure_backlog()
     assert service.caught_up(0)
-    assert not service.caught_up(1)  # never measured here: still counted as backlog
+    assert not service.caught_up(1)  # revoked mid-probe: still counted as backlog
     assert service.lag == {0: 0}
 
 
@@ -60,3 +74,15 @@ async def test_a_broker_away_keeps_the_last_answer() -> None:
     await service._measure_backlog()
     assert service.lag == {0: 15}
     assert not service.caught_up(0)
+
+
+async def test_a_partition_another_worker_ingests_is_judged_by_the_group_offset() -> None:
+    """The two-worker stall: the KPI stage waited forever on partitions it could not see."""
+    consumer = _Consumer(owned={0}, ends={0: 10, 1: 50}, revoke=set(), group={1: 40})
+    service = _service(consumer)
+    await service._measure_backlog()
+    assert not service.caught_up(1)  # the peer has 10 messages left to type
+    consumer.group[1] = 50
+    await service._measure_backlog()
+    assert service.caught_up(1) and service.caught_up(0)
+    assert service.lag == {0: 0}  # a peer's lag is its own to report
