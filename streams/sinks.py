@@ -24,6 +24,7 @@ class Sink:
     statuses: list[int] = field(default_factory=list)
     received: list[tuple[str, int, Any]] = field(default_factory=list)  # path, status, body
     arrivals: list[float] = field(default_factory=list)  # time.time() of each, same order
+    keys: list[str | None] = field(default_factory=list)  # Idempotency-Key of each, same order
     lock: threading.Lock = field(default_factory=threading.Lock)
     port: int = 0
 
@@ -54,6 +55,13 @@ class Sink:
         with self.lock:
             return [b for p, s, b in self.received if s == 200 and p.startswith(path)]
 
+    def delivered_keys(self) -> list[str | None]:
+        """The ``Idempotency-Key`` of every accepted message: one per notification, so a
+        key seen twice is a notification delivered twice (equal bodies need not be)."""
+        with self.lock:
+            pairs = zip(self.keys, self.received, strict=True)
+            return [key for key, (_, status, _) in pairs if status == 200]
+
     def wait(self, count: int, timeout: float = 60, path: str = "") -> list[Any]:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -77,6 +85,7 @@ def http_sink(statuses: list[int] | None = None) -> Iterator[Sink]:
                 status = sink.statuses.pop(0) if sink.statuses else 200
                 sink.received.append((self.path, status, json.loads(raw) if raw else None))
                 sink.arrivals.append(arrived)
+                sink.keys.append(self.headers.get("Idempotency-Key"))
             self.send_response(status)
             self.end_headers()
             self.wfile.write(b"ok" if status == 200 else b"error")
