@@ -1,0 +1,52 @@
+"""The KPI stage stops fetching a partition that runs far ahead of the event-time merge.
+
+Found by the 10-minute soak: without it a restart's replay piled parsed events up in
+the merge until the worker held 1.1 GB. The consumer is a stand-in that records
+``pause`` / ``resume``; the soak (``bench/soak.py``) is the run through the broker.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from aiokafka import TopicPartition
+from prometheus_client import CollectorRegistry
+
+from salespulse.settings import Settings
+from streams.kpi_service import MAX_BUFFERED, KpiService
+from streams.merge import PartitionMerge
+from streams.metrics import KpiMetrics
+
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+class _Consumer:
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, int]] = []
+
+    def pause(self, *tps: TopicPartition) -> None:
+        self.calls += [("pause", tp.partition) for tp in tps]
+
+    def resume(self, *tps: TopicPartition) -> None:
+        self.calls += [("resume", tp.partition) for tp in tps]
+
+
+def test_a_partition_far_ahead_is_paused_until_half_of_it_drained() -> None:
+    service = KpiService(Settings(), KpiMetrics.create(CollectorRegistry()))
+    consumer = _Consumer()
+    service._consumer = consumer  # type: ignore[assignment]
+    service._tps = {p: TopicPartition("typed", p) for p in (0, 1)}
+    merge: PartitionMerge[None] = PartitionMerge((0, 1))
+    service._merge = merge  # type: ignore[assignment]
+    for offset in range(MAX_BUFFERED + 1):
+        merge.push(0, offset, T0, None)
+    service._pace_fetching()
+    service._pace_fetching()  # paused once, not again
+    assert consumer.calls == [("pause", 0)]
+    while len(merge.buffers[0]) > MAX_BUFFERED // 2 + 1:
+        merge.buffers[0].popleft()
+    service._pace_fetching()
+    assert consumer.calls == [("pause", 0)]  # above half: still paused
+    merge.buffers[0].popleft()
+    service._pace_fetching()
+    assert consumer.calls == [("pause", 0), ("resume", 0)]
