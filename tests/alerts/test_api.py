@@ -9,11 +9,12 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-from alerts.api import AlertingState, handle
+from alerts.api import AlertingState
 from alerts.lifecycle import AlertBook
 from alerts.silences import Silences
 from alerts.stores import SubscriptionStore
 from tests.alerts.factories import SLACK_URL, T0, record
+from tests.support.api import call as api_call
 
 TOKEN = "s3cret-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -44,12 +45,8 @@ def call(
     headers: dict[str, str] | None = None,
     query: dict[str, str] | None = None,
 ) -> tuple[int, dict[str, Any]]:
-    raw = body if isinstance(body, bytes) else (b"" if body is None else json.dumps(body).encode())
-    status, payload = handle(
-        method, path, query or {}, AUTH if headers is None else headers, raw, state
-    )
-    json.dumps(payload)  # always JSON-able
-    return status, payload
+    """``tests.support.api.call``, authenticated unless other headers are given."""
+    return api_call(state, method, path, body, AUTH if headers is None else headers, query)
 
 
 def test_get_alerts_with_filters(state: AlertingState) -> None:

@@ -8,7 +8,6 @@ through a real child process with a bootstrap address nothing listens on.
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 import traceback
 import types
@@ -20,8 +19,8 @@ import pytest
 from click.testing import CliRunner
 
 from salespulse.cli import main
+from tests.support.worker_start import run_worker
 
-REPO = Path(__file__).resolve().parents[2]
 BOGUS_BOOTSTRAP = "127.0.0.1:1"
 
 SUB = """\
@@ -194,14 +193,7 @@ def _in_process(name: str, root: Path, monkeypatch: pytest.MonkeyPatch) -> Outco
 def _subprocess(name: str, root: Path) -> Outcome:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SALESPULSE_")}
     env.update(_materialise(name, CASES[name], root))
-    done = subprocess.run(
-        [sys.executable, "-m", "salespulse", "worker"],
-        env=env,
-        cwd=REPO,
-        capture_output=True,
-        stdin=subprocess.DEVNULL,
-        timeout=120,
-    )
+    done = run_worker(env)
     return Outcome(done.returncode, done.stderr.decode(errors="replace"))
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import os
 import socketserver
-import subprocess
 import sys
 import threading
 import time
@@ -38,8 +37,8 @@ from salespulse.settings import Settings, SmtpSettings
 from streams.producer import produce
 from tests.security.support import anomaly, leaks
 from tests.support.kafka import isolated, worker_process
+from tests.support.worker_start import run_worker
 
-REPO = Path(__file__).resolve().parents[2]
 RUN = uuid.uuid4().hex[:12]
 TOKEN = f"apitok{RUN}Q"
 SMTP_PASSWORD = f"smtppw{RUN}Z"
@@ -400,14 +399,7 @@ def test_the_real_cli_never_echoes_the_sasl_password(case: str, tmp_path: Path) 
         SALESPULSE_KAFKA__SASL_PASSWORD=PW,
         SALESPULSE_WORKER__DATA_DIR=str(tmp_path),
     )
-    done = subprocess.run(
-        [sys.executable, "-m", "salespulse", "worker"],
-        env=env,
-        cwd=REPO,
-        capture_output=True,
-        stdin=subprocess.DEVNULL,
-        timeout=120,
-    )
+    done = run_worker(env)
     output = done.stdout.decode(errors="replace") + done.stderr.decode(errors="replace")
     assert done.returncode != 0, output[-2000:]
     assert PW not in output, output[-2000:]
