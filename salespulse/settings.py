@@ -160,13 +160,17 @@ class KpiSettings(_Section):
     )
     topic: str = Field(default="sales.kpis", description="KPI changes are published here.")
     idle_partition_seconds: float = Field(
-        default=1.0,
+        default=0.2,
         ge=0,
         le=300,
         description="A caught-up partition holds the event-time merge back this long.",
     )
     publish_seconds: float = Field(
-        default=1.0, gt=0, le=60, description="KPI changes are coalesced over this interval."
+        default=0.1,
+        gt=0,
+        le=60,
+        description="KPI changes are coalesced over at least this interval (longer under "
+        "a backlog: publishing is kept to a fifth of the KPI stage's time).",
     )
 
     @field_validator("timezone")

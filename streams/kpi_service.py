@@ -40,6 +40,7 @@ from salespulse.kpis import KpiEngine, KpiValue
 from salespulse.kpis.compute import all_values
 from salespulse.settings import Settings
 from streams.kafka_client import partition_ids, stage_clients
+from streams.keyed_batches import KeyedBatches
 from streams.kpi_output import encode_anomaly, encode_value, publishable
 from streams.merge import PartitionMerge
 from streams.metrics import KpiMetrics
@@ -48,6 +49,10 @@ from streams.stage import KafkaStage
 log = logging.getLogger(__name__)
 Record = Any
 MAX_BUFFERED = 20_000  # parsed events one partition may hold ahead of the merge
+#: the share of the stage's time publishing may take: under a backlog the interval
+#: stretches to keep it (more events coalesced per publish), at low load it is
+#: ``publish_seconds``
+PUBLISH_SHARE = 0.2
 
 
 class KpiService(KafkaStage):
@@ -77,7 +82,9 @@ class KpiService(KafkaStage):
         self._dedup = DedupWindow(ingest.dedup_horizon_seconds, ingest.dedup_max_ids)
         self.judge = _daily_judge(settings)
         self._anomalies: list[AnomalyRecord] = []
+        self._batches: KeyedBatches | None = None
         self._last_publish = time.monotonic()
+        self._publish_cost = 0.0  # seconds the last publish took
         self._last_arrival: dict[int, float] = {}
         self._burst_start = 0.0
         self._idle = settings.kpi.idle_partition_seconds
@@ -88,7 +95,8 @@ class KpiService(KafkaStage):
     async def on_start(self) -> None:
         topic = self.settings.topics.typed
         await self._start_clients(*stage_clients(self.settings, self.group_id))
-        assert self._consumer is not None
+        assert self._consumer is not None and self._producer is not None
+        self._batches = KeyedBatches(self._producer)
         partitions = await partition_ids(self.settings, topic)
         self._tps = {p: TopicPartition(topic, p) for p in partitions}
         self._consumer.assign(list(self._tps.values()))
@@ -263,7 +271,8 @@ class KpiService(KafkaStage):
 
     def _due(self) -> bool:
         waited = time.monotonic() - self._last_publish
-        return waited >= self.settings.kpi.publish_seconds and bool(
+        interval = max(self.settings.kpi.publish_seconds, self._publish_cost / PUBLISH_SHARE)
+        return waited >= interval and bool(
             self.engine.touched or self._late or self._anomalies or self._offsets_moved()
         )
 
@@ -273,31 +282,34 @@ class KpiService(KafkaStage):
     async def _publish(self) -> None:
         producer = self._producer
         assert producer is not None
+        started = time.monotonic()
         touched, self.engine.touched = self.engine.touched, set()
         values = all_values(self.engine, scores=False, series=touched) if touched else []
         changed = publishable(values, self.current)
         offsets = {self._tps[p]: n for p, n in self._applied_next.items() if n}
+        watermark = self.engine.watermark
         async with producer.transaction():
-            for value in changed:
-                key, payload = encode_value(value, self.engine.watermark)
-                await producer.send(self.settings.kpi.topic, key=key, value=payload)
-            for anomaly in self._anomalies:
-                key, payload = encode_anomaly(anomaly)
-                await producer.send(self.settings.detectors.topic, key=key, value=payload)
+            batches = self._batches
+            assert batches is not None
+            await batches.send(
+                self.settings.kpi.topic, (encode_value(v, watermark) for v in changed)
+            )
+            await batches.send(self.settings.detectors.topic, map(encode_anomaly, self._anomalies))
             for record, event in self._late:
                 await producer.send(
                     self.settings.topics.dlq, key=record.key, value=self._late_letter(record, event)
                 )
             await producer.send_offsets_to_transaction(offsets, self.group_id)
         self.metrics.published.inc(len(changed))
-        if changed and self.engine.watermark is not None:
+        if changed and watermark is not None:
             # event time of the newest applied event -> its KPIs published (seconds)
-            behind = time.time() - self.engine.watermark.timestamp()
+            behind = time.time() - watermark.timestamp()
             self.metrics.update_latency.observe(max(0.0, behind))
         self._late.clear()
         self._anomalies.clear()
         self._committed = {tp.partition: n for tp, n in offsets.items()}
         self._last_publish = time.monotonic()
+        self._publish_cost = self._last_publish - started
 
     def _late_letter(self, record: Record, event: SalesEvent) -> bytes:
         message = f"event time {event.time.isoformat()} is behind the watermark minus grace"

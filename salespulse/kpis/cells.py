@@ -65,7 +65,8 @@ class DayCell:
     cancelled_revenue: Decimal = ZERO
     churned_mrr: Decimal = ZERO
     spend: Decimal = ZERO
-    paying: set[str] = field(default_factory=set)
+    #: distinct paying customers; set on a window's sum only (``Payers`` counts them)
+    payers: int = 0
     cycle_days: list[float] = field(default_factory=list)
     stage_days: dict[str, float] = field(default_factory=dict)
     stage_count: dict[str, int] = field(default_factory=dict)
@@ -103,8 +104,6 @@ class DayCell:
         self.cancelled_revenue += other.cancelled_revenue
         self.churned_mrr += other.churned_mrr
         self.spend += other.spend
-        if other.paying:
-            self.paying |= other.paying
         if other.cycle_days:
             self.cycle_days.extend(other.cycle_days)
         for stage, value in other.stage_days.items():
@@ -114,7 +113,7 @@ class DayCell:
 
 
 assert {f.name for f in fields(DayCell)} == set(_COUNTS + _MONEY) | {
-    "paying",
+    "payers",
     "cycle_days",
     "stage_days",
     "stage_count",

@@ -47,7 +47,12 @@ class SeriesView:
         return self._cache[key]
 
     def window(self, name: str) -> DayCell:
-        return self.span(*window(name, self.as_of, self._week_start))
+        """The sum of a current window, with its distinct paying customers."""
+        start, end = window(name, self.as_of, self._week_start)
+        cell = self.span(start, end)
+        payers = self.engine.payers.get(self.series)
+        cell.payers = payers.count(start.toordinal(), end.toordinal()) if payers else 0
+        return cell
 
     def previous(self, name: str) -> DayCell:
         return self.span(*previous(name, self.as_of, self._week_start))
@@ -132,7 +137,7 @@ def thirty_day(view: SeriesView) -> Iterator[KpiValue]:
     margin = f.CELL_FORMULAS["margin_pct"](cell)[2]
     churn = f.ratio(cell.churned, _base_at(view, window("30d", view.as_of)[0]))[2]
     ltv = f.divide(f.product_or_none(arpu, margin), churn)[2]
-    profit_per_customer = f.ratio(f.gross_profit(cell), len(cell.paying))[2]
+    profit_per_customer = f.ratio(f.gross_profit(cell), cell.payers)[2]
     results = {
         "cac_payback_months": f.divide(cac, profit_per_customer),
         "ltv": f.divide(f.product_or_none(arpu, margin), churn),

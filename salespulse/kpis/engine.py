@@ -19,27 +19,28 @@ from salespulse.kpis.cells import DayCell, SeriesTotals
 from salespulse.kpis.config import KpiConfig
 from salespulse.kpis.entities import (
     CustomerState,
+    DimsCache,
     LeadState,
     OpportunityState,
     Series,
     override,
     series_of,
 )
+from salespulse.kpis.payers import Payers
 from salespulse.kpis.scoring import OpportunityFeatures, OpportunityScorer
 
 _QUANTUM = Decimal("0.0001")
 TargetKey = tuple[str, str, str, date, date]
 
 
+_DEAL_DIMS = DimsCache("team", "region", "rep", "product", "channel", "campaign")
+_LEAD_DIMS = DimsCache("channel", "campaign", "region", "rep", "team")
+_CANCEL_DIMS = DimsCache("rep", "region", "product")
+_SPEND_DIMS = DimsCache("channel", "campaign")
+
+
 def _deal_dims(d: p.OpportunityCreated | p.OrderPlaced) -> tuple[Series, ...]:
-    return series_of(
-        team=d.team,
-        region=d.region,
-        rep=d.rep,
-        product=d.product,
-        channel=d.channel,
-        campaign=d.campaign,
-    )
+    return _DEAL_DIMS(d.team, d.region, d.rep, d.product, d.channel, d.campaign)
 
 
 class KpiEngine:
@@ -53,6 +54,7 @@ class KpiEngine:
         self.first_day: date | None = None
         self.cells: dict[Series, dict[date, DayCell]] = {}
         self.totals: dict[Series, SeriesTotals] = {}
+        self.payers: dict[Series, Payers] = {}
         self.leads: dict[str, LeadState] = {}
         self.opportunities: dict[str, OpportunityState] = {}
         self.customers: dict[str, CustomerState] = {}
@@ -165,6 +167,8 @@ class KpiEngine:
         for days in self.cells.values():
             for old in [d for d in days if d < horizon]:
                 del days[old]
+        for payers in self.payers.values():
+            payers.evict(horizon.toordinal())
         for lead_id in [k for k, v in self.leads.items() if v.day < horizon]:
             del self.leads[lead_id]
 
@@ -172,9 +176,7 @@ class KpiEngine:
     def _lead_created(self, d: p.LeadCreated, moment: datetime, day: date) -> None:
         if d.lead_id in self.leads:
             return
-        dims = series_of(
-            channel=d.channel, campaign=d.campaign, region=d.region, rep=d.rep, team=d.team
-        )
+        dims = _LEAD_DIMS(d.channel, d.campaign, d.region, d.rep, d.team)
         for cell in self._cells(dims, day):
             cell.leads += 1
         self.leads[d.lead_id] = LeadState(moment, day, dims)
@@ -331,12 +333,23 @@ class KpiEngine:
             elif d.kind is p.OrderKind.CROSS_SELL:
                 cell.cross_sell_orders += 1
                 cell.cross_sell_revenue += d.amount
-            cell.paying.add(d.customer_id)
+        self._paid(dims, d.customer_id, day)
         if d.rep and d.team:
             self._remember_team(d.rep, d.team)
 
+    def _paid(self, dims: tuple[Series, ...], customer: str, day: date) -> None:
+        ordinal = day.toordinal()
+        cells, payers = self.cells, self.payers
+        for series in dims:
+            if series not in cells:
+                continue  # not admitted (the dimension is at its cap)
+            index = payers.get(series)
+            if index is None:
+                index = payers[series] = Payers(ordinal)
+            index.add(customer, ordinal)
+
     def _order_cancelled(self, d: p.OrderCancelled, moment: datetime, day: date) -> None:
-        dims = series_of(rep=d.rep, region=d.region, product=d.product)
+        dims = _CANCEL_DIMS(d.rep, d.region, d.product)
         for cell in self._cells(dims, day):
             cell.cancelled_revenue += d.amount
 
@@ -344,9 +357,7 @@ class KpiEngine:
         known = self.customers.get(d.customer_id)
         if known is not None and known.active:
             return
-        dims = series_of(
-            channel=d.channel, campaign=d.campaign, region=d.region, rep=d.rep, team=d.team
-        )
+        dims = _LEAD_DIMS(d.channel, d.campaign, d.region, d.rep, d.team)
         for cell in self._cells(dims, day):
             cell.acquired += 1
         for series in dims:
@@ -379,7 +390,7 @@ class KpiEngine:
             customer.active = False
 
     def _spend(self, d: p.MarketingSpend, moment: datetime, day: date) -> None:
-        dims = series_of(channel=d.channel, campaign=d.campaign)
+        dims = _SPEND_DIMS(d.channel, d.campaign)
         n = (d.period_end - d.period_start).days + 1
         share = (d.amount / n).quantize(_QUANTUM, rounding=ROUND_HALF_EVEN)
         for i in range(n):

@@ -51,6 +51,29 @@ def series_of(**keys: str | None) -> tuple[Series, ...]:
     return tuple(found)
 
 
+class DimsCache:
+    """``series_of`` for one fixed list of dimensions, each combination of keys built once.
+
+    Building the tuple per event was 6 % of the worker's CPU (profiled); the cached
+    tuples are also shared by every lead, opportunity and customer with those keys.
+    """
+
+    __slots__ = ("_names", "_known", "_limit")
+
+    def __init__(self, *names: str, limit: int = 20_000) -> None:
+        self._names = names
+        self._known: dict[tuple[str | None, ...], tuple[Series, ...]] = {}
+        self._limit = limit
+
+    def __call__(self, *keys: str | None) -> tuple[Series, ...]:
+        found = self._known.get(keys)
+        if found is None:
+            if len(self._known) >= self._limit:
+                self._known.clear()  # a flood of combinations: start over, stay bounded
+            found = self._known[keys] = series_of(**dict(zip(self._names, keys, strict=True)))
+        return found
+
+
 def override(dims: tuple[Series, ...], **keys: str | None) -> tuple[Series, ...]:
     """``dims`` with the given dimensions replaced by the event's own keys, when present."""
     replace = {dim: key for dim, key in keys.items() if key is not None}

@@ -41,7 +41,7 @@ CELL_FORMULAS: dict[str, Formula] = {
     "margin_pct": lambda c: ratio(gross_profit(c), c.costed_revenue),
     "orders": lambda c: total(c.orders),
     "avg_order_value": lambda c: ratio(c.order_revenue, c.orders),
-    "arpu": lambda c: ratio(c.revenue, len(c.paying)),
+    "arpu": lambda c: ratio(c.revenue, c.payers),
     "leads": lambda c: total(c.leads),
     "lead_to_opportunity": lambda c: ratio(c.opps_created, c.leads),
     "lead_conversion": lambda c: ratio(c.leads_converted, c.leads),
