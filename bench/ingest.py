@@ -10,6 +10,7 @@ event is through, read off their own ``/metrics`` counters.
 from __future__ import annotations
 
 import contextlib
+import os
 import subprocess
 import sys
 import time
@@ -20,14 +21,19 @@ from pathlib import Path
 import orjson
 from aiokafka import AIOKafkaConsumer
 
+from bench.cpu import broker_pid, cores, sample
 from bench.observe import PROGRESS, Scrape, ingested, kpi_done, peak_rss, scrape
 from salespulse.settings import Settings
 from streams.kafka_client import client_kwargs
 from streams.supervise import settings_env, stop, wait_http
 
 
-async def baseline(settings: Settings, expected: int) -> float:
-    """aiokafka ``getmany`` + orjson decode of every value: the ceiling we compare against."""
+async def baseline(settings: Settings, expected: int) -> tuple[float, dict[str, float]]:
+    """aiokafka ``getmany`` + orjson decode of every value: the ceiling we compare against.
+
+    Returns events/s and the cores this process and the broker used meanwhile.
+    """
+    pids: dict[str, int | None] = {"consumer": os.getpid(), "broker": broker_pid()}
     consumer = AIOKafkaConsumer(
         settings.topics.events,
         **client_kwargs(settings.kafka),
@@ -38,18 +44,22 @@ async def baseline(settings: Settings, expected: int) -> float:
     )
     await consumer.start()
     seen, started = 0, None
+    cpu_start: dict[str, float] = {}
     try:
         while seen < expected:
+            before = sample(pids)
             batch = await consumer.getmany(timeout_ms=1000, max_records=10_000)
             if batch and started is None:
-                started = time.perf_counter()
+                started, cpu_start = time.perf_counter(), before
             for records in batch.values():
                 for record in records:
                     orjson.loads(record.value)
                 seen += len(records)
+        ended, cpu_end = time.perf_counter(), sample(pids)
     finally:
         await consumer.stop()
-    return expected / (time.perf_counter() - (started or time.perf_counter()))
+    wall = ended - (started or ended)
+    return expected / wall if wall > 0 else 0.0, cores(cpu_start, cpu_end, wall)
 
 
 @dataclass(frozen=True)
@@ -61,6 +71,7 @@ class WorkerRun:
     peak_rss_bytes: int  # of the worker running the KPI stage (or the first one)
     all_consuming_after_s: float  # from the first message consumed to every worker consuming
     metrics: Scrape  # that worker's last /metrics page
+    cores: dict[str, float]  # average cores per process (workers, broker) while measured
 
 
 @dataclass
@@ -73,6 +84,8 @@ class _Clock:
     all_in: float | None = None  # every worker has consumed something (group settled)
     ingest_done: float | None = None
     progress: tuple[float, float] = (0.0, 0.0)  # (kpi done, when it last moved)
+    cpu_start: dict[str, float] | None = None  # CPU seconds per process at ``start``
+    cores: dict[str, float] | None = None
 
     def observe(self, counts: Sequence[float], kpis: float, now: float) -> None:
         if self.start is None and sum(counts) == 0:
@@ -104,7 +117,9 @@ def backlog(
 ) -> WorkerRun:
     """Start one worker per settings (the first one runs the KPI stage when ``kpis``)."""
     with workers(runs, logdir) as procs:
-        clock = _watch(runs, expected, kpis, stall_seconds, timeout)
+        pids: dict[str, int | None] = {f"worker-{i}": p.pid for i, p in enumerate(procs)}
+        pids["broker"] = broker_pid()
+        clock = _watch(runs, expected, kpis, stall_seconds, timeout, pids)
         time.sleep(settle_seconds)  # e.g. the alerting stage deciding on the last anomalies
         final = scrape(runs[0].worker.web_port)
         rss = peak_rss(procs[0].pid)
@@ -119,6 +134,7 @@ def backlog(
         peak_rss_bytes=rss,
         all_consuming_after_s=(clock.all_in or clock.start) - clock.start,
         metrics=final,
+        cores=clock.cores or {},
     )
 
 
@@ -148,18 +164,31 @@ def workers(runs: Sequence[Settings], logdir: Path) -> Iterator[list[subprocess.
 
 
 def _watch(
-    runs: Sequence[Settings], expected: int, kpis: bool, stall_seconds: float, timeout: float
+    runs: Sequence[Settings],
+    expected: int,
+    kpis: bool,
+    stall_seconds: float,
+    timeout: float,
+    pids: dict[str, int | None],
 ) -> _Clock:
+    idle_cpu = sample(pids)
     clock = _Clock(expected, idle_at=time.perf_counter())  # every worker answers by now
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         pages = [scrape(cfg.worker.web_port, PROGRESS) for cfg in runs]
         now = time.perf_counter()
+        cpu = sample(pids)
         clock.observe([ingested(p) for p in pages], kpi_done(pages[0]), now)
+        if clock.start is None:
+            idle_cpu = cpu
+        elif clock.cpu_start is None:  # the clock starts at the last idle poll
+            clock.cpu_start = idle_cpu if clock.start != now else cpu
         if clock.ingest_done is not None:
-            if not kpis or clock.progress[0] >= expected:
+            done = not kpis or clock.progress[0] >= expected
+            if done or now - max(clock.progress[1], clock.ingest_done) > stall_seconds:
+                # done, or the KPI stage holds the tail back: report it
+                assert clock.start is not None and clock.cpu_start is not None
+                clock.cores = cores(clock.cpu_start, cpu, now - clock.start)
                 return clock
-            if now - max(clock.progress[1], clock.ingest_done) > stall_seconds:
-                return clock  # the KPI stage holds the tail back: report it
         time.sleep(0.05)
     raise TimeoutError(f"workers did not process {expected} messages in {timeout}s")

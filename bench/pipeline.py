@@ -46,11 +46,12 @@ def run(settings: Settings, events: Sequence[SalesEvent], options: Options) -> d
         work = Path(tmp)
         first = config.bench_settings(settings, work)
         produced = asyncio.run(produce(first, events)).rate
-        base = asyncio.run(baseline(first, count))
+        base, base_cores = asyncio.run(baseline(first, count))
         result: dict[str, Any] = {
             "events": count,
             "produce_events_per_s": round(produced),
             "baseline_events_per_s": round(base),
+            "baseline_cores": base_cores,
         }
         result.update(_throughput(settings, work, first.topics.events, count, base, sink, options))
         if options.latency:
@@ -81,6 +82,7 @@ def _throughput(
         "pipeline_events_per_s": round(pipe),
         "ratio": round(pipe / base, 4),
         "peak_rss_bytes": full.peak_rss_bytes,
+        "pipeline_cores": full.cores,
         "anomaly_records": int(full.metrics.by("salespulse_alerts_total", "event").get("fired", 0))
         + int(full.metrics.by("salespulse_alerts_total", "event").get("resolved", 0)),
         "notifications_delivered": len(sink.messages()),
@@ -127,6 +129,7 @@ def _scaled(run: WorkerRun) -> dict[str, Any]:
         "kpi_applied": run.kpi_applied,
         "kpi_stalled": run.stalled,
         "all_consuming_after_s": round(run.all_consuming_after_s, 1),
+        "cores": run.cores,
     }
 
 

@@ -13,7 +13,9 @@ the engine and the monitor that call leaves behind, as pickled bytes:
 from __future__ import annotations
 
 import pickle
+import sys
 from collections.abc import Sequence
+from types import ModuleType
 from typing import Any
 
 from detectors.monitor import KpiMonitor
@@ -41,14 +43,63 @@ def backtest_state(values: Sequence[bytes], settings: Settings) -> dict[str, Any
 
 
 def kpi_state(engine: KpiEngine) -> dict[str, Any]:
+    """Pickled bytes (what a snapshot would hold) and bytes in memory (what the worker holds).
+
+    Per series: the day cells (counters and the cycle samples of their deals) and the
+    running totals. The distinct-payer index is reported apart: it holds one entry per
+    (series, paying customer) and grows with customers, not with series.
+    """
     series = len(engine.cells)
-    per_series = len(pickle.dumps((engine.cells, engine.totals, engine.stages_seen)))
+    per_series = (engine.cells, engine.totals, engine.stages_seen)
+    pickled = len(pickle.dumps(per_series))
+    payers = len(pickle.dumps(engine.payers))
+    pairs = sum(len(index.masks) for index in engine.payers.values())
+    cell_days = sum(len(days) for days in engine.cells.values())
+    in_memory = deep_size(per_series)
     return {
         "kpi_series": series,
-        "kpi_state_bytes_per_series": round(per_series / series) if series else None,
+        "kpi_series_days": cell_days,
+        "kpi_state_bytes_per_series": round(pickled / series) if series else None,
+        "kpi_state_bytes_per_series_day": round(pickled / cell_days) if cell_days else None,
+        "kpi_memory_bytes_per_series": round(in_memory / series) if series else None,
+        "kpi_payer_pairs": pairs,
+        "kpi_payer_bytes_per_pair": round(payers / pairs, 1) if pairs else None,
+        "kpi_payer_memory_bytes_per_pair": (
+            round(deep_size(engine.payers) / pairs, 1) if pairs else None
+        ),
         "kpi_engine_state_bytes": len(pickle.dumps(engine)),
         "kpi_entities": len(engine.leads) + len(engine.opportunities) + len(engine.customers),
     }
+
+
+def deep_size(root: object) -> int:
+    """Bytes of ``root`` and everything it references, each object once (``sys.getsizeof``).
+
+    Shared objects (interned keys, the shared zero) count once; classes and modules not
+    at all. An estimate of what the structure costs in RAM, close to tracemalloc's.
+    """
+    seen: set[int] = set()
+    total = 0
+    stack = [root]
+    while stack:
+        obj = stack.pop()
+        if id(obj) in seen or isinstance(obj, type | ModuleType):
+            continue
+        seen.add(id(obj))
+        total += sys.getsizeof(obj)
+        if isinstance(obj, dict):
+            stack.extend(obj.keys())
+            stack.extend(obj.values())
+        elif isinstance(obj, list | tuple | set | frozenset):
+            stack.extend(obj)
+        else:
+            for cls in type(obj).__mro__:
+                for slot in getattr(cls, "__slots__", ()):
+                    if hasattr(obj, slot):
+                        stack.append(getattr(obj, slot))
+            if hasattr(obj, "__dict__"):
+                stack.append(vars(obj))
+    return total
 
 
 def detector_state(monitor: KpiMonitor) -> dict[str, Any]:

@@ -26,8 +26,9 @@ class KeyedBatches:
     def __init__(self, producer: AIOKafkaProducer) -> None:
         self.producer = producer
         self._partition_of: dict[tuple[bytes, int], int] = {}
+        self._unkeyed = 0  # round robin for records without a key
 
-    async def send(self, topic: str, records: Iterable[tuple[bytes, bytes]]) -> list[Any]:
+    async def send(self, topic: str, records: Iterable[tuple[bytes | None, bytes]]) -> list[Any]:
         """Append ``records`` to per-partition batches; the futures of their delivery."""
         count = len(await self.producer.partitions_for(topic))
         builders: dict[int, Any] = {}
@@ -46,7 +47,10 @@ class KeyedBatches:
                 sent.append(await self.producer.send_batch(builder, topic, partition=partition))
         return sent
 
-    def _partition(self, key: bytes, count: int) -> int:
+    def _partition(self, key: bytes | None, count: int) -> int:
+        if key is None:
+            self._unkeyed += 1
+            return self._unkeyed % count
         cached = self._partition_of.get((key, count))
         if cached is None:
             if len(self._partition_of) >= _CACHE_LIMIT:

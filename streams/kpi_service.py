@@ -19,6 +19,7 @@ A crash therefore neither loses an event nor counts one twice, nor repeats an an
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Callable
@@ -83,8 +84,9 @@ class KpiService(KafkaStage):
         self.judge = _daily_judge(settings)
         self._anomalies: list[AnomalyRecord] = []
         self._batches: KeyedBatches | None = None
+        self._inflight: asyncio.Future[None] | None = None  # the transaction being committed
         self._last_publish = time.monotonic()
-        self._publish_cost = 0.0  # seconds the last publish took
+        self._publish_cost = 0.0  # seconds the last publish computed
         self._last_arrival: dict[int, float] = {}
         self._burst_start = 0.0
         self._idle = settings.kpi.idle_partition_seconds
@@ -270,6 +272,8 @@ class KpiService(KafkaStage):
         log.info("KPI stage replayed %s events; live", self.engine.applied)
 
     def _due(self) -> bool:
+        if not self._settled():
+            return False
         waited = time.monotonic() - self._last_publish
         interval = max(self.settings.kpi.publish_seconds, self._publish_cost / PUBLISH_SHARE)
         return waited >= interval and bool(
@@ -280,36 +284,71 @@ class KpiService(KafkaStage):
         return any(self._applied_next[p] > c for p, c in self._committed.items())
 
     async def _publish(self) -> None:
-        producer = self._producer
-        assert producer is not None
-        started = time.monotonic()
+        """Take what is due (changed values, anomaly records, late letters, offsets) and
+        commit it in one transaction in the background.
+
+        The loop goes on applying events meanwhile: awaiting each commit (about as long
+        as computing a publish) left the worker 40 % idle on a backlog at 10 publishes a
+        second (measured: 0.59 of a core). One transaction is in flight at a time.
+        """
+        started = time.perf_counter()
         touched, self.engine.touched = self.engine.touched, set()
         values = all_values(self.engine, scores=False, series=touched) if touched else []
         changed = publishable(values, self.current)
-        offsets = {self._tps[p]: n for p, n in self._applied_next.items() if n}
+        # CPU spent computing, not the wait for the broker to commit (idle time)
+        self._publish_cost = time.perf_counter() - started
         watermark = self.engine.watermark
-        async with producer.transaction():
-            batches = self._batches
-            assert batches is not None
-            await batches.send(
-                self.settings.kpi.topic, (encode_value(v, watermark) for v in changed)
-            )
-            await batches.send(self.settings.detectors.topic, map(encode_anomaly, self._anomalies))
-            for record, event in self._late:
-                await producer.send(
-                    self.settings.topics.dlq, key=record.key, value=self._late_letter(record, event)
-                )
-            await producer.send_offsets_to_transaction(offsets, self.group_id)
-        self.metrics.published.inc(len(changed))
+        outputs = [
+            (self.settings.kpi.topic, [encode_value(v, watermark) for v in changed]),
+            (self.settings.detectors.topic, [encode_anomaly(a) for a in self._anomalies]),
+            (
+                self.settings.topics.dlq,
+                [(record.key, self._late_letter(record, event)) for record, event in self._late],
+            ),
+        ]
+        offsets = {self._tps[p]: n for p, n in self._applied_next.items() if n}
+        self._late, self._anomalies = [], []
+        self._last_publish = time.monotonic()
+        self._inflight = asyncio.ensure_future(self._commit(outputs, offsets, len(changed)))
         if changed and watermark is not None:
             # event time of the newest applied event -> its KPIs published (seconds)
             behind = time.time() - watermark.timestamp()
             self.metrics.update_latency.observe(max(0.0, behind))
-        self._late.clear()
-        self._anomalies.clear()
+
+    async def _commit(
+        self,
+        outputs: list[tuple[str, list[tuple[bytes | None, bytes]]]],
+        offsets: dict[TopicPartition, int],
+        published: int,
+    ) -> None:
+        producer, batches = self._producer, self._batches
+        assert producer is not None and batches is not None
+        async with producer.transaction():
+            for topic, records in outputs:
+                if records:
+                    await batches.send(topic, records)
+            await producer.send_offsets_to_transaction(offsets, self.group_id)
+        self.metrics.published.inc(published)
         self._committed = {tp.partition: n for tp, n in offsets.items()}
-        self._last_publish = time.monotonic()
-        self._publish_cost = self._last_publish - started
+
+    def _settled(self) -> bool:
+        """No commit in flight; a failed one is raised here (the stage stops on it)."""
+        inflight = self._inflight
+        if inflight is None:
+            return True
+        if not inflight.done():
+            return False
+        self._inflight = None
+        inflight.result()
+        return True
+
+    async def on_stop(self) -> None:
+        inflight, self._inflight = self._inflight, None
+        if inflight is not None:  # let a commit under way end before the clients close
+            _, pending = await asyncio.wait({inflight}, timeout=10)
+            for task in pending:
+                task.cancel()
+        await super().on_stop()
 
     def _late_letter(self, record: Record, event: SalesEvent) -> bytes:
         message = f"event time {event.time.isoformat()} is behind the watermark minus grace"

@@ -85,7 +85,7 @@ def windowed(view: SeriesView, name: str) -> Iterator[KpiValue]:
             yield _value(view, kpi, name, _special(view, kpi, name, cell))
     if dim in ("company", "team", "rep"):
         for stage in sorted(view.engine.stages_seen.get(view.series, ())):
-            result = f.ratio(cell.stage_days.get(stage, 0.0), cell.stage_count.get(stage, 0))
+            result = f.ratio(*cell.stage(stage))
             yield _value(view, f"stage_days.{stage}", name, result)
 
 

@@ -240,8 +240,7 @@ class KpiEngine:
                 cell = self._cell(series, day)
                 if cell is None:
                     continue
-                cell.stage_days[d.from_stage] = cell.stage_days.get(d.from_stage, 0.0) + spent
-                cell.stage_count[d.from_stage] = cell.stage_count.get(d.from_stage, 0) + 1
+                cell.add_stage(d.from_stage, spent)
                 self.stages_seen.setdefault(series, set()).add(d.from_stage)
         opp.stage, opp.stage_since = d.to_stage, moment
         opp.entered[d.to_stage] = moment
@@ -255,7 +254,7 @@ class KpiEngine:
             cell.won += 1
             cell.won_value += d.amount
             if cycle is not None:
-                cell.cycle_days.append(cycle)
+                cell.add_cycle(cycle)
 
     def _lost(self, d: p.OpportunityLost, moment: datetime, day: date) -> None:
         opp = self._close(d.opportunity_id, d.rep, moment, day, won=False)

@@ -30,7 +30,7 @@ def gross_profit(c: DayCell) -> Decimal:
 
 
 def _median(c: DayCell) -> Result:
-    values = c.cycle_days
+    values = c.cycle_days or ()
     median = statistics.median(values) if values else None
     return (median if median is not None else 0.0), len(values), median
 
@@ -48,7 +48,7 @@ CELL_FORMULAS: dict[str, Formula] = {
     "won": lambda c: total(c.won),
     "lost": lambda c: total(c.lost),
     "win_rate": lambda c: ratio(c.won, c.won + c.lost),
-    "sales_cycle_days": lambda c: ratio(sum(c.cycle_days), len(c.cycle_days)),
+    "sales_cycle_days": lambda c: ratio(sum(c.cycle_days or ()), len(c.cycle_days or ())),
     "sales_cycle_days_median": _median,
     "new_opportunities": lambda c: total(c.opps_created),
     "new_opportunity_value": lambda c: total(c.opps_created_value),
