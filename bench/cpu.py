@@ -52,6 +52,4 @@ def cores(before: Mapping[str, float], after: Mapping[str, float], wall: float) 
     """Average cores each process used between two samples ``wall`` seconds apart."""
     if wall <= 0:
         return {}
-    return {
-        name: round((after[name] - before[name]) / wall, 2) for name in after if name in before
-    }
+    return {name: round((after[name] - before[name]) / wall, 2) for name in after if name in before}

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 from aiokafka import AIOKafkaProducer, TopicPartition
@@ -44,6 +45,8 @@ class IngestService(KafkaStage):
         self.settings = settings
         self.metrics = metrics
         self.handoff = handoff
+        #: True while the reader of ``handoff`` waits for events (set by the worker)
+        self.reader_starved: Callable[[], bool] = lambda: False
         self.router = IngestRouter(settings, metrics, handoff)
         self.group_id = f"{settings.worker.app_id}.ingest"
         self._backlog: dict[int, bool] = {}
@@ -80,13 +83,21 @@ class IngestService(KafkaStage):
 
         Running further ahead buys nothing when both stages share one process and core,
         and the events it validated would be evicted before the KPI stage reads them, to
-        be validated again. Bounded: a KPI stage busy replaying never stops ingest.
+        be validated again. Never while the KPI stage's merge waits for a partition's
+        events: those are the ones ingest has yet to forward (waiting then idled the
+        worker 40 % of a backlog, measured). Bounded: a KPI stage busy replaying never
+        stops ingest.
         """
         handoff = self.handoff
         if handoff is None:
             return
         deadline = time.monotonic() + 1.0
-        while handoff.full() and time.monotonic() < deadline and not self.should_stop:
+        while (
+            handoff.full()
+            and not self.reader_starved()
+            and time.monotonic() < deadline
+            and not self.should_stop
+        ):
             await asyncio.sleep(0.005)
 
     async def _measure_backlog(self) -> None:

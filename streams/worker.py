@@ -40,6 +40,7 @@ def build(settings: Settings, registry: CollectorRegistry | None = None) -> faus
             settings, KpiMetrics.create(registry), upstream=ingest.caught_up, handoff=handoff
         )
         services.append(kpis)
+        ingest.reader_starved = lambda: kpis is not None and kpis.starved
         registry.register(KpiCollector(kpis))
         if kpis.judge is not None:
             registry.register(DetectorCollector(kpis.judge))

@@ -224,14 +224,17 @@ def all_values(
     as_of: date | None = None,
     scores: bool = True,
     series: Iterable[Series] | None = None,
+    plans: bool = True,
 ) -> list[KpiValue]:
+    """Every KPI value of ``series`` (all by default), plus plan attainment if ``plans``."""
     day = as_of or engine.as_of
     if day is None:
         return []
     out: list[KpiValue] = []
     for s in sorted(series if series is not None else engine.cells):
         out.extend(series_values(engine, s, day, scores))
-    out.extend(plan(engine, day))
+    if plans:
+        out.extend(plan(engine, day))
     return out
 
 
