@@ -66,6 +66,8 @@ async def baseline(settings: Settings, expected: int) -> tuple[float, dict[str, 
 class WorkerRun:
     ingest_events_per_s: float
     events_per_s: float | None  # through the KPI stage (None: no KPI stage in the run)
+    #: the same from the moment every worker consumed (a group join/rebalance excluded)
+    steady_events_per_s: float | None
     kpi_applied: int
     stalled: bool  # the KPI stage stopped short of every event
     peak_rss_bytes: int  # of the worker running the KPI stage (or the first one)
@@ -82,6 +84,7 @@ class _Clock:
     base: float = 0.0  # messages ingested when the clock started
     kpi_base: float = 0.0
     all_in: float | None = None  # every worker has consumed something (group settled)
+    kpi_at_all_in: float = 0.0
     ingest_done: float | None = None
     progress: tuple[float, float] = (0.0, 0.0)  # (kpi done, when it last moved)
     cpu_start: dict[str, float] | None = None  # CPU seconds per process at ``start``
@@ -98,7 +101,7 @@ class _Clock:
             else:
                 self.start, self.base, self.kpi_base = now, sum(counts), kpis
         if self.all_in is None and all(c > 0 for c in counts):
-            self.all_in = now
+            self.all_in, self.kpi_at_all_in = now, kpis
         if self.ingest_done is None and sum(counts) >= self.expected:
             self.ingest_done = now
         if kpis > self.progress[0]:
@@ -126,9 +129,16 @@ def backlog(
     assert clock.start is not None and clock.ingest_done is not None
     moved_count, moved_at = clock.progress
     pipe = (moved_count - clock.kpi_base) / (moved_at - clock.start) if kpis else None
+    settled = clock.all_in if clock.all_in is not None else clock.start
+    steady = (
+        (moved_count - clock.kpi_at_all_in) / (moved_at - settled)
+        if kpis and clock.all_in is not None and moved_at > settled
+        else pipe
+    )
     return WorkerRun(
         ingest_events_per_s=(expected - clock.base) / max(clock.ingest_done - clock.start, 1e-9),
         events_per_s=pipe,
+        steady_events_per_s=steady,
         kpi_applied=int(moved_count),
         stalled=kpis and moved_count < expected,
         peak_rss_bytes=rss,

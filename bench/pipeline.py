@@ -126,6 +126,7 @@ def _scaled(run: WorkerRun) -> dict[str, Any]:
     return {
         "ingest_events_per_s": round(run.ingest_events_per_s),
         "pipeline_events_per_s": round(_rate(run)),
+        "settled_events_per_s": round(run.steady_events_per_s or 0),
         "kpi_applied": run.kpi_applied,
         "kpi_stalled": run.stalled,
         "all_consuming_after_s": round(run.all_consuming_after_s, 1),

@@ -58,6 +58,13 @@ def test_bench_json_has_every_figure(kafka: Settings) -> None:
         assert math.isfinite(result[ratio]) and result[ratio] > 0, ratio
         expected = result[rate] / result["baseline_events_per_s"]
         assert result[ratio] == pytest.approx(expected, rel=0.01, abs=1e-4)
+    # cores per process while measured: the worker, and the consumer of the baseline
+    assert "worker-0" in result["pipeline_cores"] and "consumer" in result["baseline_cores"]
+    assert all(
+        c >= 0 for c in [*result["pipeline_cores"].values(), *result["baseline_cores"].values()]
+    )
+    for key in ("kpi_memory_bytes_per_series", "kpi_payer_pairs", "kpi_payer_bytes_per_pair"):
+        assert result[key] > 0, key
     kinds = result["detector_state_bytes_by_kind"]
     assert kinds and all(size > 0 for size in kinds.values())
     assert "latency" not in result and "scale" not in result

@@ -7,12 +7,14 @@ test in ``tests/faults`` is the one that found it there.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from aiokafka import TopicPartition
 from aiokafka.errors import IllegalStateError, KafkaTimeoutError
 from prometheus_client import CollectorRegistry
 
+from salespulse.ingest.handoff import ValidatedHandoff
 from salespulse.settings import Settings
 from streams.ingest_service import IngestService
 from streams.metrics import IngestMetrics
@@ -86,3 +88,21 @@ async def test_a_partition_another_worker_ingests_is_judged_by_the_group_offset(
     await service._measure_backlog()
     assert service.caught_up(1) and service.caught_up(0)
     assert service.lag == {0: 0}  # a peer's lag is its own to report
+
+
+async def test_ingest_waits_on_a_full_handoff_only_while_the_reader_is_busy() -> None:
+    """A full handoff means the KPI stage is behind; but when its merge starves for a
+    partition's events, those are the ones ingest has yet to forward: no wait then."""
+    handoff = ValidatedHandoff(1)
+    service = IngestService(Settings(), IngestMetrics.create(CollectorRegistry()), handoff)
+    handoff.put(b"raw", object())  # type: ignore[arg-type]
+    assert handoff.full()
+    starved = True
+    service.reader_starved = lambda: starved
+    started = time.monotonic()
+    await service._let_the_reader_catch_up()
+    assert time.monotonic() - started < 0.1  # returned at once
+    starved = False
+    started = time.monotonic()
+    await service._let_the_reader_catch_up()
+    assert time.monotonic() - started >= 0.9  # waited for the reader, a second at most
