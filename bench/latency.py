@@ -88,7 +88,41 @@ async def _measure(
         await asyncio.gather(reading, return_exceptions=True)
         await reader.stop()
         await producer.stop()
-    return summary(sent, publishes)
+    result = summary(sent, publishes)
+    typed = await _typed_delays(settings, sent.stamps[0], len(ready.stamps) + len(sent.stamps))
+    if typed:
+        result["ingest_p50_ms"], result["ingest_p99_ms"] = _pct(typed, 0.5), _pct(typed, 0.99)
+    return result
+
+
+async def _typed_delays(settings: Settings, since_us: int, total: int) -> list[float]:
+    """Per measured event (ms): ingest's append of its typed record (CreateTime, stamped
+    when ingest adds it to a batch, before its transaction commits) minus its produce
+    time. Splits the KPI figure into ingest and what follows it."""
+    reader = AIOKafkaConsumer(
+        settings.topics.typed,
+        **client_kwargs(settings.kafka),
+        group_id=None,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        isolation_level="read_committed",
+    )
+    await reader.start()
+    delays: list[float] = []
+    seen = 0
+    try:
+        deadline = time.monotonic() + 60
+        while seen < total and time.monotonic() < deadline:
+            batch = await reader.getmany(timeout_ms=1000)
+            for records in batch.values():
+                seen += len(records)
+                for record in records:
+                    stamp = _us(datetime.fromisoformat(orjson.loads(record.value)["time"]))
+                    if stamp >= since_us:
+                        delays.append((record.timestamp * 1000 - stamp) / 1000)
+    finally:
+        await reader.stop()
+    return delays
 
 
 @dataclass(frozen=True)
