@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Iterable, Iterator
 from datetime import date, timedelta
 from decimal import Decimal
@@ -25,6 +26,33 @@ _PLAN_ACTUALS = {
 }
 
 
+MIN_CLOSED_SPAN_DAYS = 6  # shorter sums are cheaper than a cache entry
+CLOSED_SPAN_LIMIT = 20_000  # entries; the cache is emptied when it holds more
+
+
+def _closed_span(engine: KpiEngine, series: Series, start: date, end: date) -> DayCell:
+    """The sum of ``series``' cells over ``start..end`` (days before today), cached on the
+    engine until a cell of those days changes. Never mutated once cached."""
+    version = engine.past_version.get(series, 0)
+    key = (series, start, end)
+    hit = engine.closed_spans.get(key)
+    if hit is not None and hit[0] == version:
+        return hit[1]
+    total = DayCell()
+    cells = engine.cells.get(series, {})
+    for day in days(start, end):
+        cell = cells.get(day)
+        if cell is not None:
+            total.add(cell)
+    if total.cycle_days:
+        # kept sorted: a window's median then sorts this run plus today's few samples
+        total.cycle_days = array("d", sorted(total.cycle_days))
+    if len(engine.closed_spans) >= CLOSED_SPAN_LIMIT:
+        engine.closed_spans.clear()
+    engine.closed_spans[key] = (version, total)
+    return total
+
+
 class SeriesView:
     """One series' cells, with window sums cached for the duration of one computation."""
 
@@ -32,19 +60,35 @@ class SeriesView:
         self.engine, self.series, self.as_of = engine, series, as_of
         self._cells = engine.cells.get(series, {})
         self._cache: dict[tuple[date, date], DayCell] = {}
-        self._since: dict[tuple[str, date], tuple[int, int, Decimal]] = {}
         self._week_start = engine.config.week_start_index
 
     def span(self, start: date, end: date) -> DayCell:
         key = (start, end)
-        if key not in self._cache:
-            out = DayCell()
-            for day in days(start, end):
+        found = self._cache.get(key)
+        if found is None:
+            found = self._cache[key] = self._sum(start, end)
+        return found
+
+    def _sum(self, start: date, end: date) -> DayCell:
+        """The days before today from the engine's cache of closed spans, then the rest.
+
+        Summing a window day by day made a publish grow with history (a quarter and the
+        quarter before it are ~180 cell additions per series); days before today change
+        only through late events, which bump the series' ``past_version``.
+        """
+        out = DayCell()
+        today = self.engine.as_of
+        first = start
+        if today is not None and (today - start).days > MIN_CLOSED_SPAN_DAYS:
+            closed_end = min(end, today - timedelta(days=1))
+            out.add(_closed_span(self.engine, self.series, start, closed_end))
+            first = closed_end + timedelta(days=1)
+        if first <= end:
+            for day in days(first, end):
                 cell = self._cells.get(day)
                 if cell is not None:
                     out.add(cell)
-            self._cache[key] = out
-        return self._cache[key]
+        return out
 
     def window(self, name: str) -> DayCell:
         """The sum of a current window, with its distinct paying customers."""
@@ -58,18 +102,16 @@ class SeriesView:
         return self.span(*previous(name, self.as_of, self._week_start))
 
     def since(self, start: date) -> tuple[int, int, Decimal]:
-        """(acquired, churned, open_delta_value) of the retained cells from ``start`` on."""
-        key = ("since", start)
-        if key not in self._since:
-            acquired = churned = 0
-            delta = Decimal(0)
-            for day, cell in self._cells.items():
-                if day >= start:
-                    acquired += cell.acquired
-                    churned += cell.churned
-                    delta += cell.open_delta_value
-            self._since[key] = (acquired, churned, delta)
-        return self._since[key]
+        """(acquired, churned, open_delta_value) of the retained cells from ``start`` on.
+
+        Only events of today or earlier touch these counters, so the span up to the
+        engine's today holds them all (and mostly comes from the closed-span cache).
+        """
+        today = self.engine.as_of
+        if today is None or start > today:
+            return 0, 0, Decimal(0)
+        cell = self.span(start, today)
+        return cell.acquired, cell.churned, cell.open_delta_value
 
 
 def _value(view: SeriesView, kpi: str, name: str, result: f.Result) -> KpiValue:

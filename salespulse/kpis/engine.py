@@ -69,6 +69,11 @@ class KpiEngine:
         self.late = 0
         self.applied = 0
         self.touched: set[Series] = set()
+        self._today: date | None = None
+        #: bumped when a cell of a day before today changes: sums over days before today
+        #: (``closed_spans``, kept by ``salespulse.kpis.compute``) are valid while it holds
+        self.past_version: dict[Series, int] = {}
+        self.closed_spans: dict[tuple[Series, date, date], tuple[int, DayCell]] = {}
         self._evicted_before: date | None = None
         self._handlers: dict[str, Callable[[Any, datetime, date], None]] = {
             "lead.created": self._lead_created,
@@ -87,7 +92,8 @@ class KpiEngine:
 
     @property
     def as_of(self) -> date | None:
-        return local_day(self.watermark, self._zone) if self.watermark else None
+        """The local day of the watermark (the newest local day of an applied event)."""
+        return self._today
 
     def clock(self) -> dict[str, str | None]:
         """Where event time stands, as reported with every set of KPI values."""
@@ -105,14 +111,17 @@ class KpiEngine:
         if self.is_late(moment):
             self.late += 1
             return False
+        day = local_day(moment, self._zone)
         if self.watermark is None or moment > self.watermark:
             self.watermark = moment
-        day = local_day(moment, self._zone)
+            if self._today is None or day > self._today:
+                self._today = day  # local_day grows with the moment: this is as_of
+                self.closed_spans.clear()  # keyed by yesterday: none is asked for again
         if self.first_day is None or day < self.first_day:
             self.first_day = day
         self._handlers[event.type](event.data, moment, day)
         self.applied += 1
-        self._evict(self.as_of)
+        self._evict(self._today)
         return True
 
     # ----------------------------------------------------------------- storage
@@ -124,6 +133,8 @@ class KpiEngine:
             days = self.cells[series] = {}
             self.totals[series] = SeriesTotals()
         self.touched.add(series)
+        if self._today is not None and day < self._today:
+            self.past_version[series] = self.past_version.get(series, 0) + 1
         cell = days.get(day)
         if cell is None:
             cell = days[day] = DayCell()
@@ -133,6 +144,7 @@ class KpiEngine:
         """``_cell`` for each series, inlined for the series already known (every event)."""
         out: list[DayCell] = []
         cells, touched = self.cells, self.touched
+        past = self._today is not None and day < self._today
         for series in dims:
             days = cells.get(series)
             if days is None:
@@ -141,6 +153,8 @@ class KpiEngine:
                     out.append(cell)
                 continue
             touched.add(series)
+            if past:
+                self.past_version[series] = self.past_version.get(series, 0) + 1
             cell = days.get(day)
             if cell is None:
                 cell = days[day] = DayCell()
@@ -164,6 +178,7 @@ class KpiEngine:
         if self._evicted_before is not None and horizon <= self._evicted_before:
             return
         self._evicted_before = horizon
+        self.closed_spans.clear()
         for days in self.cells.values():
             for old in [d for d in days if d < horizon]:
                 del days[old]
