@@ -27,7 +27,7 @@ _PLAN_ACTUALS = {
 
 
 MIN_CLOSED_SPAN_DAYS = 6  # shorter sums are cheaper than a cache entry
-CLOSED_SPAN_LIMIT = 20_000  # entries; the cache is emptied when it holds more
+CLOSED_SPAN_LIMIT = 4096  # sums (~8 KB each at 70 days of history); emptied when full
 
 
 def _closed_span(engine: KpiEngine, series: Series, start: date, end: date) -> DayCell:
