@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaProducer
 
 from bench.config import bench_settings, delivering, with_grace
 from bench.observe import PROGRESS, kpi_done, scrape, wait_until
@@ -31,7 +31,7 @@ from salespulse.kpis import KpiEngine
 from salespulse.settings import Settings
 from salespulse.simulate import SimulationConfig, simulate
 from salespulse.simulate.config import AnomalyKind
-from streams.kafka_client import client_kwargs, ensure_topics
+from streams.kafka_client import client_kwargs, committed_reader, ensure_topics
 from streams.sinks import Sink
 from streams.supervise import worker_process
 
@@ -122,14 +122,7 @@ def _arrival(sink: Sink, rep: str, after: float, timeout: float = 120) -> float:
 
 async def _record_time(cfg: Settings, fingerprint: str) -> float:
     """Kafka timestamp (CreateTime, seconds) of the firing record of ``fingerprint``."""
-    consumer = AIOKafkaConsumer(
-        cfg.detectors.topic,
-        **client_kwargs(cfg.kafka),
-        group_id=None,
-        auto_offset_reset="earliest",
-        enable_auto_commit=False,
-        isolation_level="read_committed",
-    )
+    consumer = committed_reader(cfg, cfg.detectors.topic)
     await consumer.start()
     try:
         deadline = time.monotonic() + 30

@@ -31,7 +31,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from bench.mix import Stamper
 from salespulse.settings import Settings
-from streams.kafka_client import client_kwargs, ensure_topics
+from streams.kafka_client import client_kwargs, committed_reader, ensure_topics
 from streams.supervise import worker_process
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -65,14 +65,7 @@ async def _measure(
     producer = AIOKafkaProducer(
         **kwargs, linger_ms=5, max_batch_size=256 * 1024, enable_idempotence=True
     )
-    reader = AIOKafkaConsumer(
-        settings.kpi.topic,
-        **kwargs,
-        group_id=None,
-        auto_offset_reset="earliest",
-        enable_auto_commit=False,
-        isolation_level="read_committed",
-    )
+    reader = committed_reader(settings, settings.kpi.topic)
     await producer.start()
     await reader.start()
     publishes: list[Publish] = []
@@ -99,14 +92,7 @@ async def _typed_delays(settings: Settings, since_us: int, total: int) -> list[f
     """Per measured event (ms): ingest's append of its typed record (CreateTime, stamped
     when ingest adds it to a batch, before its transaction commits) minus its produce
     time. Splits the KPI figure into ingest and what follows it."""
-    reader = AIOKafkaConsumer(
-        settings.topics.typed,
-        **client_kwargs(settings.kafka),
-        group_id=None,
-        auto_offset_reset="earliest",
-        enable_auto_commit=False,
-        isolation_level="read_committed",
-    )
+    reader = committed_reader(settings, settings.topics.typed)
     await reader.start()
     delays: list[float] = []
     seen = 0

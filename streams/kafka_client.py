@@ -100,6 +100,19 @@ async def partition_ids(settings: Settings, topic: str, timeout: float = 30.0) -
         await admin.close()
 
 
+def committed_reader(settings: Settings, *topics: str) -> AIOKafkaConsumer:
+    """A consumer of no group that reads ``topics`` from the start, committed data only:
+    what any downstream reader sees (benchmarks and checks read outputs with it)."""
+    return AIOKafkaConsumer(
+        *topics,
+        **client_kwargs(settings.kafka),
+        group_id=None,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        isolation_level="read_committed",
+    )
+
+
 def stage_clients(
     settings: Settings, group_id: str, *topics: str
 ) -> tuple[AIOKafkaConsumer, AIOKafkaProducer]:
