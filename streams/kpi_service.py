@@ -63,13 +63,14 @@ class KpiService(KafkaStage):
         self,
         settings: Settings,
         metrics: KpiMetrics,
-        upstream: Callable[[int], bool] | None = None,
+        upstream: Callable[[int, float], bool] | None = None,
         handoff: ValidatedHandoff | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.handoff = handoff
-        self.upstream_caught_up = upstream or (lambda partition: True)
+        #: (partition, since) -> ingest has nothing of it left to type, measured since then
+        self.upstream_caught_up = upstream or (lambda partition, since: True)
         self.settings = settings
         self.metrics = metrics
         self.engine = KpiEngine(settings.kpi.engine_config())
@@ -209,12 +210,14 @@ class KpiService(KafkaStage):
         def caught_up(p: int) -> bool:
             """No unread data, and quiet for a while (a producer may still be writing)."""
             stable = last_stable[p]
-            quiet = now - max(self._last_arrival[p], self._burst_start) >= self._idle
+            quiet_from = max(self._last_arrival[p], self._burst_start)
             return (
                 stable is not None
                 and positions[p] >= stable
-                and quiet
-                and self.upstream_caught_up(p)
+                and now - quiet_from >= self._idle
+                # ingest's answer must be younger than the quiet wait: a burst that began
+                # after it could have raw events of this partition not typed yet
+                and self.upstream_caught_up(p, quiet_from + self._idle)
             )
 
         self._apply(self._merge.release(caught_up), (positions, last_stable))

@@ -7,6 +7,7 @@ test in ``tests/faults`` is the one that found it there.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any
 
@@ -106,3 +107,17 @@ async def test_ingest_waits_on_a_full_handoff_only_while_the_reader_is_busy() ->
     started = time.monotonic()
     await service._let_the_reader_catch_up()
     assert time.monotonic() - started >= 0.9  # waited for the reader, a second at most
+
+
+async def test_an_answer_older_than_asked_for_is_not_caught_up() -> None:
+    """The KPI stage asks for an answer measured after its partition went quiet: a
+    burst that began later may hold raw events of that partition not typed yet."""
+    service = _service(_Consumer(owned={0}, ends={0: 10}, revoke=set()))
+    before = time.monotonic()
+    await service._measure_backlog()
+    assert service.caught_up(0, since=before)
+    assert not service.caught_up(0, since=time.monotonic() + 0.001)
+    await asyncio.sleep(0.01)
+    later = time.monotonic()
+    await service._measure_backlog()
+    assert service.caught_up(0, since=later)
