@@ -31,8 +31,15 @@ from typing import Any
 import httpx
 import orjson
 from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.errors import ConsumerStoppedError
+from aiokafka.errors import ConsumerStoppedError, KafkaError
 from mode import Service
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception_type,
+    stop_after_delay,
+    wait_exponential,
+)
 
 from alerts import AlertBook, Dispatcher, Inhibitor, Notification, Silences, SubscriptionStore
 from alerts.api.http import AlertingState
@@ -95,8 +102,25 @@ class AlertService(KafkaStage):
         self._counted = (0, 0)
 
     async def on_start(self) -> None:
-        topic = self.settings.detectors.topic
         await self._start_clients(*stage_clients(self.settings, self.group_id))
+        # the stage starts last, after ingest and the KPI stage are already working: a
+        # broker that goes away now is waited for, as the running stages wait for it
+        # (a fault test stopped the broker during this start-up and the worker crashed)
+        async for attempt in AsyncRetrying(
+            retry=retry_if_exception_type(KafkaError),
+            wait=wait_exponential(multiplier=0.5, max=5),
+            stop=stop_after_delay(600),
+            before_sleep=_log_broker_away,
+            reraise=True,
+        ):
+            with attempt:
+                await self._position_and_restore()
+        self._go_live()
+
+    async def _position_and_restore(self) -> None:
+        """Idempotent: every step reads from the beginning or seeks, so a retry after a
+        broker outage ends in the same state as one clean pass."""
+        topic = self.settings.detectors.topic
         assert self._consumer is not None
         tps = [TopicPartition(topic, p) for p in await partition_ids(self.settings, topic)]
         self._consumer.assign(tps)
@@ -108,6 +132,8 @@ class AlertService(KafkaStage):
                 self._consumer.seek(tp, committed)
         await self._restore()
         await self._load_config()
+
+    def _go_live(self) -> None:
         for subscription in self.routing_subscriptions:
             if subscription.id not in self.subscriptions:
                 self.subscriptions.add(subscription)
@@ -154,6 +180,8 @@ class AlertService(KafkaStage):
 
     async def _load_config(self) -> None:
         topic = self.settings.alerts.config_topic
+        if self._config is not None:  # a retry after the broker went away: start afresh
+            await self._config.stop()
         self._config = AIOKafkaConsumer(
             **client_kwargs(self.settings.kafka),
             enable_auto_commit=False,
@@ -351,6 +379,11 @@ async def _behind(
         if await consumer.position(tp) < ends[tp]:
             return True
     return False
+
+
+def _log_broker_away(state: RetryCallState) -> None:
+    error = state.outcome.exception() if state.outcome is not None else None
+    log.warning("alerting stage start-up: broker unavailable (%r), retrying", error)
 
 
 async def _read_all(settings: Settings, topic: str) -> list[Any]:
