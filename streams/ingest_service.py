@@ -36,9 +36,9 @@ class _CommitBeforeRevoke(ConsumerRebalanceListener):
 
     aiokafka's ``send_offsets_to_transaction`` is not fenced by the group generation:
     a transaction committed after its partitions moved raced their new owner, which
-    either read the older offset and typed the batch again (the KPI stage counted an
-    opening snapshot late, CI) or committed first and was set back, its partition
-    then looking unfinished for good (the KPI stage stalled, two workers). The eager
+    read the older offset and typed the batch again (the KPI stage counted an opening
+    snapshot late, CI); had the new owner committed first, the group's offset would
+    have been set back, the partition looking unfinished to the KPI stage. The eager
     protocol revokes every partition and the consumer resumes each assigned one from
     its committed offset, so a batch fetched before a rebalance is dropped, not lost.
     """

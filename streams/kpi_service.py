@@ -246,7 +246,9 @@ class KpiService(KafkaStage):
             if raw is not None:
                 raw_next[partition] = raw + 1
             if self._dedup.seen(event.id, event.time.timestamp()):
-                # the same event typed twice, on records without a raw offset
+                # an id seen again: records typed before they carried raw offsets, or a
+                # producer's duplicate that ingest's window missed (another worker's, or
+                # lost in a restart)
                 self.metrics.duplicates.inc()
                 self._applied_next[partition] = offset + 1
                 continue
