@@ -235,20 +235,17 @@ class KpiService(KafkaStage):
         for partition, offset, item in released:
             event, record = item
             raw = raw_offset(record.headers)
-            if raw is not None and raw < raw_next.get(partition, 0):
-                # typed twice: the new owner of the raw partition re-forwarded a batch the
-                # old one had typed, whose offsets it committed too late. The merge keeps
-                # a partition's order, so raw offsets only go back for such a batch; its
-                # events may be older than the id horizon (an opening snapshot, CI)
-                self.metrics.duplicates.inc()
-                self._applied_next[partition] = offset + 1
-                continue
-            if raw is not None:
+            # typed twice: the new owner of the raw partition re-forwarded a batch the old
+            # one had typed, whose offsets it committed too late. The merge keeps a
+            # partition's order, so raw offsets only go back for such a batch; its events
+            # may be older than the id horizon (an opening snapshot, CI)
+            retyped = raw is not None and raw < raw_next.get(partition, 0)
+            if raw is not None and not retyped:
                 raw_next[partition] = raw + 1
-            if self._dedup.seen(event.id, event.time.timestamp()):
-                # an id seen again: records typed before they carried raw offsets, or a
-                # producer's duplicate that ingest's window missed (another worker's, or
-                # lost in a restart)
+            # an id seen again: records typed before they carried raw offsets, or a
+            # producer's duplicate that ingest's window missed (another worker's, or lost
+            # in a restart)
+            if retyped or self._dedup.seen(event.id, event.time.timestamp()):
                 self.metrics.duplicates.inc()
                 self._applied_next[partition] = offset + 1
                 continue

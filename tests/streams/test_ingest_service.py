@@ -12,7 +12,7 @@ import time
 from typing import Any
 
 from aiokafka import TopicPartition
-from aiokafka.errors import IllegalStateError, KafkaTimeoutError
+from aiokafka.errors import ConsumerStoppedError, IllegalStateError, KafkaTimeoutError
 from prometheus_client import CollectorRegistry
 
 from salespulse.ingest.handoff import ValidatedHandoff
@@ -131,8 +131,6 @@ class _Rebalancing(_Consumer):
         self.service, self.revoke_during_fetch, self.calls = service, revoke_during_fetch, 0
 
     async def getmany(self, timeout_ms: int, max_records: int) -> dict[Any, list[Any]]:
-        from aiokafka.errors import ConsumerStoppedError
-
         self.calls += 1
         if self.calls > 1:
             raise ConsumerStoppedError()
