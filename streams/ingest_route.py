@@ -24,9 +24,6 @@ from streams.metrics import IngestMetrics
 
 log = logging.getLogger(__name__)
 TYPE_HEADER = "salespulse-type"
-#: the raw message's offset: its partition's typed records carry raw offsets in order, so
-#: a lower one than already seen is a batch typed twice (see ``streams.kpi_service``)
-RAW_OFFSET_HEADER = "salespulse-raw-offset"
 
 
 class IngestRouter:
@@ -57,14 +54,7 @@ class IngestRouter:
             self.metrics.valid(event_type)
             if self.handoff is not None:
                 self.handoff.put(raw, result)  # type: ignore[arg-type]
-            return (
-                True,
-                raw,
-                [
-                    (TYPE_HEADER, event_type.encode()),
-                    (RAW_OFFSET_HEADER, b"%d" % message.offset),
-                ],
-            )
+            return True, raw, [(TYPE_HEADER, event_type.encode())]
         self.metrics.rejected(result.reason)
         letter = dead_letter(
             result,
@@ -76,11 +66,3 @@ class IngestRouter:
             keep_bytes=self.keep_bytes,
         )
         return False, letter.to_json(), [("salespulse-reason", result.reason.value.encode())]
-
-
-def raw_offset(headers: Any) -> int | None:
-    """The raw offset a typed record carries; None on records typed before it did."""
-    for key, value in headers or ():
-        if key == RAW_OFFSET_HEADER:
-            return int(value)
-    return None

@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from aiokafka import AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
+from aiokafka import AIOKafkaProducer, TopicPartition
 from aiokafka.errors import ConsumerStoppedError, IllegalStateError, KafkaError
 from mode import Service
 
@@ -29,30 +29,6 @@ from streams.metrics import IngestMetrics
 from streams.stage import KafkaStage
 
 log = logging.getLogger(__name__)
-
-
-class _CommitBeforeRevoke(ConsumerRebalanceListener):
-    """A rebalance waits for the batch in its transaction, and voids a batch not begun.
-
-    aiokafka's ``send_offsets_to_transaction`` is not fenced by the group generation:
-    a transaction committed after its partitions moved raced their new owner, which
-    read the older offset and typed the batch again (the KPI stage counted an opening
-    snapshot late, CI); had the new owner committed first, the group's offset would
-    have been set back, the partition looking unfinished to the KPI stage. The eager
-    protocol revokes every partition and the consumer resumes each assigned one from
-    its committed offset, so a batch fetched before a rebalance is dropped, not lost.
-    """
-
-    def __init__(self) -> None:
-        self.lock = asyncio.Lock()  # held by the batch being typed and committed
-        self.rebalances = 0
-
-    async def on_partitions_revoked(self, revoked: Any) -> None:
-        async with self.lock:
-            self.rebalances += 1
-
-    async def on_partitions_assigned(self, assigned: Any) -> None:
-        return None
 
 
 class IngestService(KafkaStage):
@@ -78,31 +54,25 @@ class IngestService(KafkaStage):
         self._probed = 0.0  # monotonic time of the last end-offset probe
         self.watch_peers = settings.worker.run_kpis
         self.lag: dict[int, int] = {}  # messages behind the end, per assigned partition
-        self._rebalance = _CommitBeforeRevoke()
 
     async def on_start(self) -> None:
-        consumer, producer = stage_clients(self.settings, self.group_id)
-        consumer.subscribe([self.settings.topics.events], listener=self._rebalance)
-        await self._start_clients(consumer, producer)
+        await self._start_clients(
+            *stage_clients(self.settings, self.group_id, self.settings.topics.events)
+        )
 
     @Service.task
     async def _consume(self) -> None:
         assert self._consumer is not None
         size = self.settings.ingest.batch_size
         wait_ms = int(self.settings.ingest.batch_within_seconds * 1000)
-        rebalance = self._rebalance
         while not self.should_stop:
             await self._let_the_reader_catch_up()
-            generation = rebalance.rebalances
             try:
                 batch = await self._consumer.getmany(timeout_ms=wait_ms, max_records=size)
             except ConsumerStoppedError:
                 return  # stopping: the consumer was closed under the loop
             if batch:
-                async with rebalance.lock:
-                    if rebalance.rebalances != generation:
-                        continue  # fetched before a rebalance: its partitions resume at commits
-                    await self._process(batch)
+                await self._process(batch)
             if sum(map(len, batch.values())) < size or time.monotonic() - self._probed >= 1.0:
                 await self._measure_backlog()
             else:  # a full batch: more is waiting, and the broker need not be asked

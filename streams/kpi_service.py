@@ -3,10 +3,8 @@
 Design (see docs/kpis.md and the module docs of ``streams.merge``):
 - one consumer reads *all* partitions of the typed topic (``read_committed``) and
   feeds the engine in event-time order through ``PartitionMerge``;
-- a batch typed twice (an ingest rebalance: the old owner's transaction commits its
-  offsets after the new owner has read them) is dropped by the raw offset each typed
-  record carries, however old its events are; events are also deduplicated by id
-  (ingest's horizon), for records typed before they carried the raw offset;
+- events are deduplicated by id (ingest's horizon): a typed duplicate left by an
+  ingest rebalance is counted once;
 - every ``publish_seconds`` one Kafka transaction carries the changed KPI values,
   the ``late`` dead letters and the offsets of the events applied so far;
 - on start the committed offsets are read and the typed topic is replayed from the
@@ -43,7 +41,6 @@ from salespulse.kpis import KpiEngine, KpiValue
 from salespulse.kpis.compute import all_values, plan
 from salespulse.kpis.entities import Series
 from salespulse.settings import Settings
-from streams.ingest_route import raw_offset
 from streams.kafka_client import partition_ids, stage_clients
 from streams.keyed_batches import KeyedBatches
 from streams.kpi_output import encode_anomaly, encode_value, publishable
@@ -83,8 +80,6 @@ class KpiService(KafkaStage):
         self._merge: PartitionMerge[tuple[SalesEvent, Record]] | None = None
         self._tps: dict[int, TopicPartition] = {}
         self._applied_next: dict[int, int] = {}
-        #: per typed partition, the raw offset after the newest one applied
-        self._raw_next: dict[int, int] = {}
         self._committed: dict[int, int] = {}
         self._late: list[tuple[Record, SalesEvent]] = []
         ingest = settings.ingest
@@ -231,21 +226,11 @@ class KpiService(KafkaStage):
         self, released: list[tuple[int, int, tuple[SalesEvent, Record]]], probe: object = None
     ) -> None:
         applied = 0
-        raw_next = self._raw_next
         for partition, offset, item in released:
             event, record = item
-            raw = raw_offset(record.headers)
-            # typed twice: the new owner of the raw partition re-forwarded a batch the old
-            # one had typed, whose offsets it committed too late. The merge keeps a
-            # partition's order, so raw offsets only go back for such a batch; its events
-            # may be older than the id horizon (an opening snapshot, CI)
-            retyped = raw is not None and raw < raw_next.get(partition, 0)
-            if raw is not None and not retyped:
-                raw_next[partition] = raw + 1
-            # an id seen again: records typed before they carried raw offsets, or a
-            # producer's duplicate that ingest's window missed (another worker's, or lost
-            # in a restart)
-            if retyped or self._dedup.seen(event.id, event.time.timestamp()):
+            if self._dedup.seen(event.id, event.time.timestamp()):
+                # the same event typed twice (an ingest rebalance re-forwards a batch whose
+                # commit it lost): counted once, like everything else here
                 self.metrics.duplicates.inc()
                 self._applied_next[partition] = offset + 1
                 continue

@@ -112,7 +112,7 @@ class KpiMetrics:
             ),
             duplicates=Counter(
                 "salespulse_kpi_duplicate_events",
-                "Typed events the KPI stage skipped as already applied (a raw offset or id seen).",
+                "Typed events skipped by the KPI stage because their id was already applied.",
                 registry=registry,
             ),
             update_latency=Histogram(

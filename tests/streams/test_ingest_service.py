@@ -12,7 +12,7 @@ import time
 from typing import Any
 
 from aiokafka import TopicPartition
-from aiokafka.errors import ConsumerStoppedError, IllegalStateError, KafkaTimeoutError
+from aiokafka.errors import IllegalStateError, KafkaTimeoutError
 from prometheus_client import CollectorRegistry
 
 from salespulse.ingest.handoff import ValidatedHandoff
@@ -121,55 +121,3 @@ async def test_an_answer_older_than_asked_for_is_not_caught_up() -> None:
     later = time.monotonic()
     await service._measure_backlog()
     assert service.caught_up(0, since=later)
-
-
-class _Rebalancing(_Consumer):
-    """Hands out one batch, with a rebalance landing during the fetch, then stops."""
-
-    def __init__(self, service: IngestService, revoke_during_fetch: bool) -> None:
-        super().__init__(owned={0}, ends={0: 10}, revoke=set())
-        self.service, self.revoke_during_fetch, self.calls = service, revoke_during_fetch, 0
-
-    async def getmany(self, timeout_ms: int, max_records: int) -> dict[Any, list[Any]]:
-        self.calls += 1
-        if self.calls > 1:
-            raise ConsumerStoppedError()
-        if self.revoke_during_fetch:
-            await self.service._rebalance.on_partitions_revoked(set())
-        return {TopicPartition("events", 0): [object()]}
-
-
-async def _consume_once(revoke_during_fetch: bool) -> list[str]:
-    service = _service(None)
-    service._consumer = _Rebalancing(service, revoke_during_fetch)  # type: ignore[assignment]
-    seen: list[str] = []
-
-    async def process(batch: Any) -> None:
-        seen.append("begun")
-        await asyncio.sleep(0.05)  # a revocation arriving now must wait for the commit
-        seen.append("committed")
-
-    service._process = process  # type: ignore[method-assign]
-
-    async def revoke_later() -> None:
-        while not seen:
-            await asyncio.sleep(0.001)
-        await service._rebalance.on_partitions_revoked(set())
-        seen.append("revoked")
-
-    revoker = asyncio.ensure_future(revoke_later())
-    await IngestService._consume(service)  # the task body, run once here
-    if not revoke_during_fetch:
-        await revoker
-    revoker.cancel()
-    return seen
-
-
-async def test_a_batch_fetched_before_a_rebalance_is_dropped() -> None:
-    """Its partitions resume from their committed offsets: typing it would race the new
-    owner (a batch typed twice, or a committed offset set back)."""
-    assert await _consume_once(revoke_during_fetch=True) == []
-
-
-async def test_a_rebalance_waits_for_the_batch_being_committed() -> None:
-    assert await _consume_once(revoke_during_fetch=False) == ["begun", "committed", "revoked"]
