@@ -17,6 +17,7 @@ class AlertMetrics:
     notifications: Counter
     failures: Counter
     latency: Histogram
+    transactions_retried: Counter
 
     @classmethod
     def create(cls, registry: CollectorRegistry) -> AlertMetrics:
@@ -44,6 +45,11 @@ class AlertMetrics:
                 "From the dispatcher emitting a notification to the channel accepting it.",
                 ["channel"],
                 buckets=_LATENCY_BUCKETS,
+                registry=registry,
+            ),
+            transactions_retried=Counter(
+                "salespulse_alert_transactions_retried",
+                "State commits the broker did not finish, committed again.",
                 registry=registry,
             ),
         )

@@ -30,7 +30,7 @@ from typing import Any
 
 import httpx
 import orjson
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.errors import ConsumerStoppedError, KafkaError
 from mode import Service
 from tenacity import (
@@ -98,6 +98,8 @@ class AlertService(KafkaStage):
         self._config: AIOKafkaConsumer | None = None
         self._http: httpx.AsyncClient | None = None
         self._offsets: dict[TopicPartition, int] = {}
+        self._committed: dict[TopicPartition, int] = {}  # the offsets of the last commit
+        self.transactions_retried = metrics.transactions_retried
         self._dirty = False
         self._counted = (0, 0)
 
@@ -335,8 +337,6 @@ class AlertService(KafkaStage):
         return out
 
     async def _commit(self, changes: list[tuple[bytes, bytes | None]]) -> None:
-        producer = self._producer
-        assert producer is not None
         snapshot = {
             "book": self.book.to_dict(),
             "dispatcher": self.dispatcher.to_dict(),
@@ -345,8 +345,11 @@ class AlertService(KafkaStage):
             ],
             "sent": list(self.sent),
         }
-        async with producer.transaction():
-            for notification, channel, reason in self.failed:
+        failed = list(self.failed)
+        offsets = dict(self._offsets)
+
+        async def write(producer: AIOKafkaProducer) -> None:
+            for notification, channel, reason in failed:
                 await producer.send(
                     self.settings.alerts.failed_topic,
                     key=notification.notification_id.encode(),
@@ -366,10 +369,22 @@ class AlertService(KafkaStage):
                 key=self.group_id.encode(),
                 value=orjson.dumps(snapshot),
             )
-            if self._offsets:
-                await producer.send_offsets_to_transaction(self._offsets, self.group_id)
+            if offsets:
+                await producer.send_offsets_to_transaction(offsets, self.group_id)
+
+        async def landed() -> bool:
+            """Committed after all when the group holds this commit's new offsets; else
+            it is done again (the state and config topics are compacted: a second copy
+            of a committed snapshot changes nothing)."""
+            consumer = self._consumer
+            assert consumer is not None
+            moved = any(self._committed.get(tp) != n for tp, n in offsets.items())
+            return moved and all([await consumer.committed(tp) == n for tp, n in offsets.items()])
+
+        await self._transact(write, landed)
+        self._committed = offsets
         self._dirty = False
-        self.failed.clear()
+        del self.failed[: len(failed)]
 
 
 async def _behind(

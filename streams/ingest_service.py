@@ -14,6 +14,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from aiokafka import AIOKafkaProducer, TopicPartition
@@ -54,6 +55,7 @@ class IngestService(KafkaStage):
         self._probed = 0.0  # monotonic time of the last end-offset probe
         self.watch_peers = settings.worker.run_kpis
         self.lag: dict[int, int] = {}  # messages behind the end, per assigned partition
+        self.transactions_retried = metrics.transactions_retried
 
     async def on_start(self) -> None:
         await self._start_clients(
@@ -72,7 +74,11 @@ class IngestService(KafkaStage):
             except ConsumerStoppedError:
                 return  # stopping: the consumer was closed under the loop
             if batch:
-                await self._process(batch)
+                try:
+                    await self._process(batch)
+                except KafkaError as error:  # the broker did not commit it: as after a restart
+                    await self._start_over(error)
+                    continue
             if sum(map(len, batch.values())) < size or time.monotonic() - self._probed >= 1.0:
                 await self._measure_backlog()
             else:  # a full batch: more is waiting, and the broker need not be asked
@@ -170,6 +176,30 @@ class IngestService(KafkaStage):
         # every output acknowledged before the offsets join the transaction: a refused
         # record aborts the batch instead of being counted and lost
         await asyncio.gather(*sent)
+
+    async def _start_over(self, error: KafkaError) -> None:
+        """Type again from the committed offsets, as a restarted worker would.
+
+        The failed transaction was aborted (the renewed producer fenced it), so none of
+        its records count; the router's id window is new too, or the batch's events
+        would now be rejected as duplicates of themselves. Partitions a rebalance took
+        away meanwhile are its new owner's to rewind.
+        """
+        await self._renew_producer(error)
+        self.router = IngestRouter(self.settings, self.metrics, self.handoff)
+        consumer = self._consumer
+        assert consumer is not None
+        for tp in list(consumer.assignment()):
+            committed = await self._retrying(partial(consumer.committed, tp))
+            try:
+                if committed is None:
+                    await consumer.seek_to_beginning(tp)
+                else:
+                    consumer.seek(tp, committed)
+            except IllegalStateError:
+                continue
+            self._backlog[tp.partition] = True
+        log.info("ingest: typing again from the committed offsets")
 
     def caught_up(self, partition: int, since: float = 0.0) -> bool:
         """False while this worker still has raw messages of ``partition`` to forward, or

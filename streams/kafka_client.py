@@ -135,8 +135,14 @@ def stage_clients(
         max_partition_fetch_bytes=4 << 20,
         fetch_max_wait_ms=settings.kafka.fetch_max_wait_ms,
     )
-    producer = AIOKafkaProducer(
-        **common,
+    return consumer, transactional_producer(settings, group_id)
+
+
+def transactional_producer(settings: Settings, group_id: str) -> AIOKafkaProducer:
+    """The producer of one exactly-once stage; a stage renews it after a failed transaction
+    with the same transactional id, which fences the old one and aborts what it left open."""
+    return AIOKafkaProducer(
+        **client_kwargs(settings.kafka),
         transactional_id=f"{group_id}.{settings.worker.instance}",
         transaction_timeout_ms=15_000,
         # both stages build their record batches themselves (``send_batch``): lingering
@@ -146,4 +152,3 @@ def stage_clients(
         max_batch_size=512 * 1024,
         max_request_size=4 << 20,
     )
-    return consumer, producer

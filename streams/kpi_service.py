@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from aiokafka import TopicPartition
+from aiokafka import AIOKafkaProducer, TopicPartition
 from aiokafka.errors import ConsumerStoppedError, KafkaError
 from mode import Service
 
@@ -96,6 +96,7 @@ class KpiService(KafkaStage):
         self._probed = 0.0  # monotonic time of the last end-offset probe
         self._paused: set[int] = set()  # partitions not fetched while their buffer drains
         self.lag: dict[int, int] = {}  # messages behind the typed topic's end, per partition
+        self.transactions_retried = metrics.transactions_retried
         #: the merge waits for a partition with nothing buffered (its events not typed yet)
         self.starved = False
 
@@ -347,18 +348,34 @@ class KpiService(KafkaStage):
         offsets: dict[TopicPartition, int],
         published: int,
     ) -> None:
-        producer, batches = self._producer, self._batches
-        assert producer is not None and batches is not None
-        async with producer.transaction():
+        batches = self._batches
+        assert batches is not None
+
+        async def write(producer: AIOKafkaProducer) -> None:
+            batches.producer = producer  # a renewed one after a failed attempt
             for topic, records in outputs:
                 if records:
                     await batches.send(topic, records)
             await producer.send_offsets_to_transaction(offsets, self.group_id)
+
+        async def landed() -> bool:
+            """The failed attempt committed after all: the group holds its offsets.
+
+            Every publish moves some offset (values, letters and anomaly records all
+            come from applied events), so equal offsets mean this transaction's.
+            """
+            consumer = self._consumer
+            assert consumer is not None
+            moved = any(self._committed.get(tp.partition) != n for tp, n in offsets.items())
+            return moved and all([await consumer.committed(tp) == n for tp, n in offsets.items()])
+
+        await self._transact(write, landed)
         self.metrics.published.inc(published)
         self._committed = {tp.partition: n for tp, n in offsets.items()}
 
     def _settled(self) -> bool:
-        """No commit in flight; a failed one is raised here (the stage stops on it)."""
+        """No commit in flight. One that failed for good (fenced) is raised here and
+        stops the stage; a broker outage only keeps it in flight until it commits."""
         inflight = self._inflight
         if inflight is None:
             return True

@@ -22,6 +22,7 @@ class IngestMetrics:
     events: Counter
     dead_letters: Counter
     batch_size: Histogram
+    transactions_retried: Counter
     _events_by_type: dict[str, Counter] = field(default_factory=dict)
     _dl_by_reason: dict[DeadLetterReason, Counter] = field(default_factory=dict)
 
@@ -49,6 +50,12 @@ class IngestMetrics:
                 "salespulse_ingest_batch_messages",
                 "Messages per ingest batch.",
                 buckets=_BATCH_BUCKETS,
+                registry=registry,
+            ),
+            transactions_retried=Counter(
+                "salespulse_ingest_transactions_retried",
+                "Batches the broker did not commit, typed again from the committed offsets "
+                "(a broker outage; its messages and events are counted again).",
                 registry=registry,
             ),
         )
@@ -79,6 +86,7 @@ class KpiMetrics:
     judge_seconds: Histogram
     update_latency: Histogram
     duplicates: Counter
+    transactions_retried: Counter
     _anomalies: dict[tuple[str, str], Counter] = field(default_factory=dict)
 
     def anomaly(self, kpi: str, severity: str) -> None:
@@ -113,6 +121,11 @@ class KpiMetrics:
             duplicates=Counter(
                 "salespulse_kpi_duplicate_events",
                 "Typed events skipped by the KPI stage because their id was already applied.",
+                registry=registry,
+            ),
+            transactions_retried=Counter(
+                "salespulse_kpi_transactions_retried",
+                "Publishing transactions the broker did not commit, committed again.",
                 registry=registry,
             ),
             update_latency=Histogram(
