@@ -132,6 +132,7 @@ class AlertService(KafkaStage):
                 await self._consumer.seek_to_beginning(tp)
             else:
                 self._consumer.seek(tp, committed)
+                self._committed[tp] = committed  # a retried commit compares with these
         await self._restore()
         await self._load_config()
 
