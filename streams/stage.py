@@ -64,22 +64,19 @@ class KafkaStage(Service):
         if old is not None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(old.stop(), _CLOSE_SECONDS)
-        async for attempt in AsyncRetrying(
-            retry=retry_if_exception_type(KafkaError),
-            wait=wait_exponential(multiplier=0.25, max=5),
-            before_sleep=self._log_broker_away,
-            reraise=True,
-        ):
-            with attempt:
-                producer = transactional_producer(self.settings, self.group_id)
-                try:
-                    await producer.start()
-                except BaseException:
-                    with contextlib.suppress(Exception):
-                        await asyncio.wait_for(producer.stop(), _CLOSE_SECONDS)
-                    raise
+        producer = await self._retrying(self._started_producer)
         self._producer = producer
         log.info("%s: producer renewed", self.group_id)
+        return producer
+
+    async def _started_producer(self) -> AIOKafkaProducer:
+        producer = transactional_producer(self.settings, self.group_id)
+        try:
+            await producer.start()
+        except BaseException:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(producer.stop(), _CLOSE_SECONDS)
+            raise
         return producer
 
     async def _transact(
