@@ -11,13 +11,14 @@ forwards one twice (consumers of the outputs read committed data only).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import Any
 
-from aiokafka import AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.errors import ConsumerStoppedError, IllegalStateError, KafkaError
 from mode import Service
 
@@ -30,6 +31,43 @@ from streams.metrics import IngestMetrics
 from streams.stage import KafkaStage
 
 log = logging.getLogger(__name__)
+
+
+#: seconds a revocation waits for this worker's committed offsets to become readable
+#: before it lets the rebalance go on (and risks the new owner typing a batch again)
+_VISIBLE_SECONDS = 10.0
+
+
+class _CommitBeforeRevoke(ConsumerRebalanceListener):
+    """A rebalance waits for the batch in its transaction, and voids a batch not begun.
+
+    Two things let a partition's new owner read an offset older than the last batch
+    committed, and type that batch again (when a second worker joined, CI: 854 to 2,000
+    events typed twice; an opening snapshot counted late by the KPI stage):
+
+    - aiokafka's ``send_offsets_to_transaction`` (TxnOffsetCommit v0) is not fenced by
+      the group generation, so a batch committed after the rebalance still counts;
+    - a committed transaction's offsets are readable only once the broker has written
+      its markers, after the producer's commit returned, and aiokafka's OffsetFetch
+      (v3, no ``require_stable``) answers with the older offset meanwhile.
+
+    The eager protocol revokes every partition before the group re-forms: holding the
+    revocation until the batch is committed and its offsets read back (``settle``)
+    means the new owner starts where this worker stopped.
+    """
+
+    def __init__(self, settle: Callable[[], Awaitable[None]]) -> None:
+        self.lock = asyncio.Lock()  # held while a batch is typed and committed
+        self.rebalances = 0
+        self.settle = settle
+
+    async def on_partitions_revoked(self, revoked: Any) -> None:
+        async with self.lock:
+            self.rebalances += 1
+            await self.settle()
+
+    async def on_partitions_assigned(self, assigned: Any) -> None:
+        return None
 
 
 class IngestService(KafkaStage):
@@ -56,28 +94,42 @@ class IngestService(KafkaStage):
         self.watch_peers = settings.worker.run_kpis
         self.lag: dict[int, int] = {}  # messages behind the end, per assigned partition
         self.transactions_retried = metrics.transactions_retried
+        self._rebalance = _CommitBeforeRevoke(self._until_offsets_readable)
+        #: the offset this worker last committed per partition, since its last revocation
+        self._committed: dict[TopicPartition, int] = {}
 
     async def on_start(self) -> None:
-        await self._start_clients(
-            *stage_clients(self.settings, self.group_id, self.settings.topics.events)
-        )
+        consumer, producer = stage_clients(self.settings, self.group_id)
+        consumer.subscribe([self.settings.topics.events], listener=self._rebalance)
+        await self._start_clients(consumer, producer)
 
     @Service.task
     async def _consume(self) -> None:
         assert self._consumer is not None
         size = self.settings.ingest.batch_size
         wait_ms = int(self.settings.ingest.batch_within_seconds * 1000)
+        rebalance = self._rebalance
         while not self.should_stop:
             await self._let_the_reader_catch_up()
+            generation = rebalance.rebalances
             try:
                 batch = await self._consumer.getmany(timeout_ms=wait_ms, max_records=size)
             except ConsumerStoppedError:
                 return  # stopping: the consumer was closed under the loop
             if batch:
-                try:
-                    await self._process(batch)
-                except KafkaError as error:  # the broker did not commit it: as after a restart
-                    await self._start_over(error)
+                async with rebalance.lock:
+                    # fetched across a rebalance: typing it would race the partitions'
+                    # new owner (and records fetched after it moved this consumer's
+                    # position, so dropping them without a rewind would skip them)
+                    again = rebalance.rebalances != generation
+                    if not again:
+                        try:
+                            await self._process(batch)
+                        except KafkaError as error:  # not committed: as after a restart
+                            await self._settle_failed(error)
+                            again = True
+                if again:
+                    await self._rewind_to_commits()
                     continue
             if sum(map(len, batch.values())) < size or time.monotonic() - self._probed >= 1.0:
                 await self._measure_backlog()
@@ -177,16 +229,50 @@ class IngestService(KafkaStage):
         # record aborts the batch instead of being counted and lost
         await asyncio.gather(*sent)
 
-    async def _start_over(self, error: KafkaError) -> None:
-        """Type again from the committed offsets, as a restarted worker would.
+    async def _until_offsets_readable(self) -> None:
+        """Wait until the group answers with the offsets this worker committed.
 
-        The failed transaction was aborted (the renewed producer fenced it), so none of
-        its records count; the router's id window is new too, or the batch's events
-        would now be rejected as duplicates of themselves. Partitions a rebalance took
-        away meanwhile are its new owner's to rewind.
+        Bounded: a broker too slow to answer lets the rebalance go on after
+        ``_VISIBLE_SECONDS`` (a batch may then be typed twice, never lost).
+        """
+        consumer, pending = self._consumer, dict(self._committed)
+        self._committed.clear()  # eager rebalancing: none of them is ours any more
+        if consumer is None:
+            return
+        deadline = time.monotonic() + _VISIBLE_SECONDS
+        while pending:
+            for tp, offset in list(pending.items()):
+                with contextlib.suppress(KafkaError):  # asked again until the deadline
+                    if (await consumer.committed(tp) or 0) >= offset:
+                        del pending[tp]
+            if not pending:
+                return
+            if time.monotonic() > deadline:
+                log.warning(
+                    "ingest: committed offsets %s not readable after %.0f s; their new "
+                    "owner may type those batches again",
+                    pending,
+                    _VISIBLE_SECONDS,
+                )
+                return
+            await asyncio.sleep(0.01)
+
+    async def _settle_failed(self, error: KafkaError) -> None:
+        """Make the failed transaction's batch count as never typed.
+
+        The renewed producer fences the old one, so the broker aborts what it left open
+        (a rebalance waits for this: the next owner must not read offsets that a
+        commit still in flight would move). The router's id window is new too, or the
+        batch's events would be rejected as duplicates of themselves when typed again.
         """
         await self._renew_producer(error)
         self.router = IngestRouter(self.settings, self.metrics, self.handoff)
+
+    async def _rewind_to_commits(self) -> None:
+        """Type again from the committed offsets, as a restarted worker would.
+
+        Partitions a rebalance took away meanwhile are their new owner's to rewind.
+        """
         consumer = self._consumer
         assert consumer is not None
         for tp in list(consumer.assignment()):
@@ -227,3 +313,4 @@ class IngestService(KafkaStage):
                 await self._forward(producer, tp.partition, records)
                 offsets[tp] = records[-1].offset + 1
             await producer.send_offsets_to_transaction(offsets, self.group_id)
+        self._committed.update(offsets)

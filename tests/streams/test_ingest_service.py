@@ -12,7 +12,7 @@ import time
 from typing import Any
 
 from aiokafka import TopicPartition
-from aiokafka.errors import IllegalStateError, KafkaTimeoutError
+from aiokafka.errors import ConsumerStoppedError, IllegalStateError, KafkaTimeoutError
 from prometheus_client import CollectorRegistry
 
 from salespulse.ingest.handoff import ValidatedHandoff
@@ -121,3 +121,84 @@ async def test_an_answer_older_than_asked_for_is_not_caught_up() -> None:
     later = time.monotonic()
     await service._measure_backlog()
     assert service.caught_up(0, since=later)
+
+
+class _Rebalancing(_Consumer):
+    """Hands out one batch of partition 0, a rebalance landing during the fetch or not,
+    then stops; records where the loop rewinds to."""
+
+    def __init__(self, service: IngestService, revoke_during_fetch: bool) -> None:
+        super().__init__(owned={0}, ends={0: 10}, revoke=set(), group={0: 7})
+        self.service, self.revoke_during_fetch, self.calls = service, revoke_during_fetch, 0
+        self.seeks: list[tuple[int, int]] = []
+
+    async def getmany(self, timeout_ms: int, max_records: int) -> dict[Any, list[Any]]:
+        self.calls += 1
+        if self.calls > 1:
+            raise ConsumerStoppedError()
+        if self.revoke_during_fetch:
+            await self.service._rebalance.on_partitions_revoked(set())
+        return {TopicPartition("events", 0): [object()]}
+
+    def seek(self, tp: TopicPartition, offset: int) -> None:
+        self.seeks.append((tp.partition, offset))
+
+
+async def _consume_once(revoke_during_fetch: bool) -> tuple[list[str], list[tuple[int, int]]]:
+    service = _service(None)
+    consumer = _Rebalancing(service, revoke_during_fetch)
+    service._consumer = consumer  # type: ignore[assignment]
+    seen: list[str] = []
+
+    async def process(batch: Any) -> None:
+        seen.append("begun")
+        await asyncio.sleep(0.05)  # a revocation arriving now must wait for the commit
+        seen.append("committed")
+
+    service._process = process  # type: ignore[method-assign]
+
+    async def revoke_later() -> None:
+        while not seen:
+            await asyncio.sleep(0.001)
+        await service._rebalance.on_partitions_revoked(set())
+        seen.append("revoked")
+
+    revoker = asyncio.ensure_future(revoke_later())
+    await IngestService._consume(service)  # the task body, run once here
+    if not revoke_during_fetch:
+        await revoker
+    revoker.cancel()
+    return seen, consumer.seeks
+
+
+async def test_a_batch_fetched_across_a_rebalance_is_dropped_and_its_partitions_rewound() -> None:
+    """Typing it would race the partitions' new owner (a batch typed twice). Records
+    fetched after the new assignment have moved the position past them: without the
+    rewind to the committed offset they would be skipped for good."""
+    seen, seeks = await _consume_once(revoke_during_fetch=True)
+    assert seen == []
+    assert seeks == [(0, 7)]
+
+
+async def test_a_rebalance_waits_for_the_batch_being_committed() -> None:
+    seen, seeks = await _consume_once(revoke_during_fetch=False)
+    assert seen == ["begun", "committed", "revoked"]
+    assert seeks == []
+
+
+async def test_a_revocation_waits_until_the_committed_offsets_read_back() -> None:
+    """The broker writes a transaction's markers after the commit returned; until then
+    the group answers with the older offset, and the new owner would type again from it."""
+    consumer = _Consumer(owned={0}, ends={0: 10}, revoke=set(), group={0: 7})
+    service = _service(consumer)
+    service._committed[TopicPartition("events", 0)] = 10
+
+    async def markers_written() -> None:
+        await asyncio.sleep(0.1)
+        consumer.group[0] = 10
+
+    writer = asyncio.ensure_future(markers_written())
+    started = time.monotonic()
+    await service._rebalance.on_partitions_revoked(set())
+    assert time.monotonic() - started >= 0.1 and writer.done()
+    assert service._committed == {}  # eager rebalancing: nothing of it is this worker's

@@ -15,7 +15,14 @@ from streams.kafka_client import client_kwargs
 from streams.supervise import isolated as isolate
 from streams.supervise import settings_env, worker_process
 
-__all__ = ["free_port", "isolated", "read_topic", "settings_env", "worker_process"]
+__all__ = [
+    "count_committed",
+    "free_port",
+    "isolated",
+    "read_topic",
+    "settings_env",
+    "worker_process",
+]
 
 
 def isolated(settings: Settings, tmp: Path, **ingest: object) -> Settings:
@@ -49,3 +56,37 @@ async def read_topic(
     finally:
         await consumer.stop()
     return records
+
+
+async def count_committed(settings: Settings, topic: str, timeout: float = 120) -> int:
+    """Records a ``read_committed`` reader finds in ``topic`` now, to its end.
+
+    Read to the end offsets asked for first, not to a count: a test that must tell
+    "exactly n" from "n and a few typed twice" cannot stop at n.
+    """
+    consumer = AIOKafkaConsumer(
+        topic,
+        **client_kwargs(settings.kafka),
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        group_id=None,  # every partition, assigned once the metadata is in
+        isolation_level="read_committed",
+    )
+    await consumer.start()
+    deadline = time.monotonic() + timeout
+    try:
+        while not consumer.assignment():
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{topic}: no partitions assigned in {timeout} s")
+            await asyncio.sleep(0.05)
+        parts = sorted(consumer.assignment())
+        ends = await consumer.end_offsets(parts)  # the last stable offsets
+        count = 0
+        while any([await consumer.position(tp) < ends[tp] for tp in parts]):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{topic}: not read to its end in {timeout} s")
+            batch = await consumer.getmany(timeout_ms=500)
+            count += sum(map(len, batch.values()))
+        return count
+    finally:
+        await consumer.stop()
