@@ -160,7 +160,7 @@ class KpiSettings(_Section):
     )
     topic: str = Field(default="sales.kpis", description="KPI changes are published here.")
     idle_partition_seconds: float = Field(
-        default=1.0,
+        default=0.25,
         ge=0,
         le=300,
         description="A caught-up partition holds the event-time merge back this long.",
