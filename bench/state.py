@@ -37,17 +37,22 @@ def backtest_state(values: Sequence[bytes], settings: Settings) -> dict[str, Any
     return {
         "backtest_events_per_s": round(result.events / result.seconds),
         "backtest_anomaly_records": len(result.anomalies),
-        **kpi_state(result.engine),
+        **kpi_state(result.engine, len({v.series_id for v in result.values})),
         **detector_state(monitor),
     }
 
 
-def kpi_state(engine: KpiEngine) -> dict[str, Any]:
+def kpi_state(engine: KpiEngine, value_series: int = 0) -> dict[str, Any]:
     """Pickled bytes (what a snapshot would hold) and bytes in memory (what the worker holds).
 
     Per series: the day cells (counters and the cycle samples of their deals) and the
     running totals. The distinct-payer index is reported apart: it holds one entry per
     (series, paying customer) and grows with customers, not with series.
+
+    A "series" here is one (dimension, key), the unit the engine stores; it feeds every
+    KPI and window of that key. ``value_series`` counts what a user sees as series, one
+    per (kpi, dimension, key, window) published (a ``salespulse_kpi_value`` label set, the
+    unit the detector figures use); the same memory is given per one of those too.
     """
     series = len(engine.cells)
     per_series = (engine.cells, engine.totals, engine.stages_seen)
@@ -62,6 +67,10 @@ def kpi_state(engine: KpiEngine) -> dict[str, Any]:
         "kpi_state_bytes_per_series": round(pickled / series) if series else None,
         "kpi_state_bytes_per_series_day": round(pickled / cell_days) if cell_days else None,
         "kpi_memory_bytes_per_series": round(in_memory / series) if series else None,
+        "kpi_value_series": value_series,
+        "kpi_memory_bytes_per_value_series": (
+            round(in_memory / value_series) if value_series else None
+        ),
         "kpi_payer_pairs": pairs,
         "kpi_payer_bytes_per_pair": round(payers / pairs, 1) if pairs else None,
         "kpi_payer_memory_bytes_per_pair": (
