@@ -56,6 +56,7 @@ MAX_BUFFERED = 20_000  # parsed events one partition may hold ahead of the merge
 #: ``publish_seconds``
 PUBLISH_SHARE = 0.2
 PUBLISH_CHUNK = 8  # series computed between two yields to the event loop
+STOP_SECONDS = 10.0  # how long a stop waits for the loop and for each commit
 
 
 class KpiService(KafkaStage):
@@ -99,6 +100,7 @@ class KpiService(KafkaStage):
         self.transactions_retried = metrics.transactions_retried
         #: the merge waits for a partition with nothing buffered (its events not typed yet)
         self.starved = False
+        self._loop_ended: asyncio.Event | None = None  # set once ``_run`` has returned
 
     async def on_start(self) -> None:
         topic = self.settings.topics.typed
@@ -123,6 +125,13 @@ class KpiService(KafkaStage):
 
     @Service.task
     async def _run(self) -> None:
+        self._loop_ended = asyncio.Event()
+        try:
+            await self._consume()
+        finally:
+            self._loop_ended.set()
+
+    async def _consume(self) -> None:
         assert self._consumer is not None and self._merge is not None
         while not self.should_stop:
             try:
@@ -285,12 +294,20 @@ class KpiService(KafkaStage):
             return False
         waited = time.monotonic() - self._last_publish
         interval = max(self.settings.kpi.publish_seconds, self._publish_cost / PUBLISH_SHARE)
-        return waited >= interval and bool(
-            self.engine.touched or self._late or self._anomalies or self._offsets_moved()
-        )
+        return waited >= interval and self._pending()
 
     def _offsets_moved(self) -> bool:
         return any(self._applied_next[p] > c for p, c in self._committed.items())
+
+    def _pending(self) -> bool:
+        """Something applied waits for a transaction (values, records, letters, offsets)."""
+        return bool(self.engine.touched or self._late or self._anomalies or self._offsets_moved())
+
+    def all_committed(self) -> bool:
+        """Live, and every applied event's outputs and offset are in a committed
+        transaction: what a reader of the output topics waits for (``GET /kpis``)."""
+        inflight = self._inflight
+        return not self.replaying and (inflight is None or inflight.done()) and not self._pending()
 
     async def _publish(self) -> None:
         """Take what is due (changed values, anomaly records, late letters, offsets) and
@@ -386,12 +403,43 @@ class KpiService(KafkaStage):
         return True
 
     async def on_stop(self) -> None:
-        inflight, self._inflight = self._inflight, None
-        if inflight is not None:  # let a commit under way end before the clients close
-            _, pending = await asyncio.wait({inflight}, timeout=10)
-            for task in pending:
-                task.cancel()
+        """Commit what was applied since the last publish, then close the clients.
+
+        Without this final transaction a graceful stop left the last publish interval's
+        values and anomaly records unpublished until the next start replayed and judged
+        those events again; a reader of the output topics after a stop missed them.
+        """
+        settled = await self._loop_stopped() and await self._commit_settled()
+        if settled and not self.replaying and self._pending():
+            await self._publish()
+            settled = await self._commit_settled()
+            if settled:
+                log.info("KPI stage: the last publish committed on stop")
+        if not settled:  # e.g. a broker away: the next start replays and redoes it
+            log.warning("KPI stage stopped with applied events uncommitted")
         await super().on_stop()
+
+    async def _loop_stopped(self) -> bool:
+        """The event loop task has returned, so nothing else touches the engine now."""
+        ended = self._loop_ended
+        if ended is None:
+            return True  # never started
+        try:
+            await asyncio.wait_for(ended.wait(), STOP_SECONDS)
+        except asyncio.TimeoutError:
+            return False
+        return True
+
+    async def _commit_settled(self) -> bool:
+        """The transaction in flight, if any, ended and committed (bounded wait)."""
+        inflight, self._inflight = self._inflight, None
+        if inflight is None:
+            return True
+        done, _ = await asyncio.wait({inflight}, timeout=STOP_SECONDS)
+        if not done:
+            inflight.cancel()  # left open: the next start's producer fences and aborts it
+            return False
+        return not inflight.cancelled() and inflight.exception() is None
 
     def _late_letter(self, record: Record, event: SalesEvent) -> bytes:
         message = f"event time {event.time.isoformat()} is behind the watermark minus grace"

@@ -28,6 +28,7 @@ def query_kpis(service: KpiService, params: dict[str, str]) -> dict[str, Any]:
     return {
         **engine.clock(),
         "replaying": service.replaying,
+        "committed": service.all_committed(),
         "events_applied": engine.applied,
         "late": engine.late,
         "kpis": rows,

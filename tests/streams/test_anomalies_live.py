@@ -38,9 +38,8 @@ def _wait_applied(settings: Settings, total: int, timeout: float = 300) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         body = httpx.get(url, timeout=60).json()
-        if not body["replaying"] and body["events_applied"] + body["late"] >= total:
-            time.sleep(3 * settings.kpi.publish_seconds)  # the last transaction
-            return
+        if body["committed"] and body["events_applied"] + body["late"] >= total:
+            return  # the last transaction too
         time.sleep(0.5)
     raise TimeoutError(f"worker applied fewer than {total} events")
 
