@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import platform
 import signal
+import sys
 from pathlib import Path
 from types import FrameType
 
@@ -192,6 +194,9 @@ def bench(
                 broker.stop()
         if started:
             result["broker_start_seconds"] = round(broker.started_in or 0.0, 2)
+    # every figure depends on the interpreter's build (a PGO/LTO CPython runs the pure
+    # code faster), and the worker processes run on this same one
+    result["python"] = f"{platform.python_version()} {sys.executable}"
     if as_json:
         click.echo(orjson.dumps(result, option=orjson.OPT_INDENT_2).decode())
     else:
