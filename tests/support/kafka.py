@@ -32,18 +32,23 @@ def isolated(settings: Settings, tmp: Path, **ingest: object) -> Settings:
     return own.model_copy(update={"ingest": own.ingest.model_copy(update=ingest)})
 
 
-async def read_topic(
-    settings: Settings, topic: str, expected: int, timeout: float = 90
-) -> list[ConsumerRecord[bytes, bytes]]:
-    """Read ``topic`` from the start until ``expected`` records arrived (or time out)."""
-    consumer = AIOKafkaConsumer(
+def _committed_reader(settings: Settings, topic: str) -> AIOKafkaConsumer:
+    """Every partition of ``topic`` from its start, as downstream consumers see it."""
+    return AIOKafkaConsumer(
         topic,
         **client_kwargs(settings.kafka),
         auto_offset_reset="earliest",
         enable_auto_commit=False,
-        group_id=None,
-        isolation_level="read_committed",  # what downstream consumers see
+        group_id=None,  # every partition, assigned once the metadata is in
+        isolation_level="read_committed",
     )
+
+
+async def read_topic(
+    settings: Settings, topic: str, expected: int, timeout: float = 90
+) -> list[ConsumerRecord[bytes, bytes]]:
+    """Read ``topic`` from the start until ``expected`` records arrived (or time out)."""
+    consumer = _committed_reader(settings, topic)
     await consumer.start()
     records: list[ConsumerRecord[bytes, bytes]] = []
     deadline = time.monotonic() + timeout
@@ -64,14 +69,7 @@ async def count_committed(settings: Settings, topic: str, timeout: float = 120) 
     Read to the end offsets asked for first, not to a count: a test that must tell
     "exactly n" from "n and a few typed twice" cannot stop at n.
     """
-    consumer = AIOKafkaConsumer(
-        topic,
-        **client_kwargs(settings.kafka),
-        auto_offset_reset="earliest",
-        enable_auto_commit=False,
-        group_id=None,  # every partition, assigned once the metadata is in
-        isolation_level="read_committed",
-    )
+    consumer = _committed_reader(settings, topic)
     await consumer.start()
     deadline = time.monotonic() + timeout
     try:
