@@ -113,9 +113,7 @@ def committed_reader(settings: Settings, *topics: str) -> AIOKafkaConsumer:
     )
 
 
-def stage_clients(
-    settings: Settings, group_id: str, *topics: str
-) -> tuple[AIOKafkaConsumer, AIOKafkaProducer]:
+def stage_clients(settings: Settings, group_id: str) -> tuple[AIOKafkaConsumer, AIOKafkaProducer]:
     """A read-committed consumer and a transactional producer for one exactly-once stage.
 
     The transactional id is stable per (stage, worker instance): a restarted worker
@@ -125,8 +123,7 @@ def stage_clients(
     would see the partition as drained when it is not.
     """
     common = client_kwargs(settings.kafka)
-    consumer = AIOKafkaConsumer(
-        *topics,
+    consumer = AIOKafkaConsumer(  # subscribed or assigned by the stage itself
         **common,
         group_id=group_id,
         enable_auto_commit=False,

@@ -144,9 +144,12 @@ class DayCell:
     def stage(self, stage: str) -> tuple[float, int]:
         """Days spent in ``stage`` by the deals that left it, and how many left it."""
         names, sums = self.stage_names, self.stage_sums
-        if names is None or sums is None or stage not in names:
+        if names is None or sums is None:
             return 0.0, 0
-        i = 2 * names.index(stage)
+        try:
+            i = 2 * names.index(stage)
+        except ValueError:
+            return 0.0, 0
         return sums[i], int(sums[i + 1])
 
 

@@ -7,11 +7,11 @@ import time
 import uuid
 from pathlib import Path
 
-from aiokafka import AIOKafkaConsumer, ConsumerRecord
+from aiokafka import ConsumerRecord
 
 from salespulse.settings import Settings
 from streams.broker import free_port
-from streams.kafka_client import client_kwargs
+from streams.kafka_client import committed_reader
 from streams.supervise import isolated as isolate
 from streams.supervise import settings_env, worker_process
 
@@ -32,23 +32,11 @@ def isolated(settings: Settings, tmp: Path, **ingest: object) -> Settings:
     return own.model_copy(update={"ingest": own.ingest.model_copy(update=ingest)})
 
 
-def _committed_reader(settings: Settings, topic: str) -> AIOKafkaConsumer:
-    """Every partition of ``topic`` from its start, as downstream consumers see it."""
-    return AIOKafkaConsumer(
-        topic,
-        **client_kwargs(settings.kafka),
-        auto_offset_reset="earliest",
-        enable_auto_commit=False,
-        group_id=None,  # every partition, assigned once the metadata is in
-        isolation_level="read_committed",
-    )
-
-
 async def read_topic(
     settings: Settings, topic: str, expected: int, timeout: float = 90
 ) -> list[ConsumerRecord[bytes, bytes]]:
     """Read ``topic`` from the start until ``expected`` records arrived (or time out)."""
-    consumer = _committed_reader(settings, topic)
+    consumer = committed_reader(settings, topic)
     await consumer.start()
     records: list[ConsumerRecord[bytes, bytes]] = []
     deadline = time.monotonic() + timeout
@@ -69,7 +57,7 @@ async def count_committed(settings: Settings, topic: str, timeout: float = 120) 
     Read to the end offsets asked for first, not to a count: a test that must tell
     "exactly n" from "n and a few typed twice" cannot stop at n.
     """
-    consumer = _committed_reader(settings, topic)
+    consumer = committed_reader(settings, topic)
     await consumer.start()
     deadline = time.monotonic() + timeout
     try:
