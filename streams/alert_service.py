@@ -16,7 +16,8 @@ makes it idempotent instead:
   second per webhook);
 - after a restart the snapshot is restored: pending notifications are sent, delivered
   ids are skipped. A process killed between an HTTP 200 and the next commit (a few
-  milliseconds) sends that one message again; that is the only duplicate window.
+  milliseconds) sends that one message again; that is the only duplicate window. A
+  graceful stop waits for the deliveries on their way, so it does not open one.
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ from detectors.record import AnomalyRecord
 from salespulse.settings import Settings
 from streams.alert_metrics import AlertMetrics
 from streams.kafka_client import client_kwargs, partition_ids, stage_clients
-from streams.stage import KafkaStage
+from streams.stage import STOP_SECONDS, KafkaStage
 
 log = logging.getLogger(__name__)
 SENT_KEPT = 50_000  # delivered ids remembered (far more than a restart can replay)
@@ -150,8 +151,27 @@ class AlertService(KafkaStage):
         )
 
     async def on_stop(self) -> None:
-        for task in self.inflight.values():
-            task.cancel()
+        """Let the deliveries on their way finish and commit their outcome, then close.
+
+        Cancelling them instead left a message the receiver had already accepted
+        recorded as pending, and the next start sent it again: every rolling restart
+        during a delivery was a duplicate. A delivery still going after the bound (one
+        retrying a receiver that is down) is cancelled; it stays pending, and the next
+        start sends it.
+        """
+        await self._loop_stopped()  # no new delivery starts after the loop's last batch
+        inflight = list(self.inflight.values())
+        if inflight:
+            _, unfinished = await asyncio.wait(inflight, timeout=STOP_SECONDS)
+            for task in unfinished:
+                task.cancel()
+            await asyncio.gather(*unfinished, return_exceptions=True)
+            if unfinished:
+                log.warning(
+                    "alerting stage stopped with %d deliveries unfinished; "
+                    "the next start sends them",
+                    len(unfinished),
+                )
         if self._config is not None:
             await self._config.stop()
         if self._http is not None:
@@ -210,6 +230,9 @@ class AlertService(KafkaStage):
 
     @Service.task
     async def _run(self) -> None:
+        await self._run_loop(self._consume)
+
+    async def _consume(self) -> None:
         assert self._consumer is not None and self._config is not None
         tick_ms = int(self.settings.alerts.tick_seconds * 1000)
         while not self.should_stop:

@@ -46,7 +46,7 @@ from streams.keyed_batches import KeyedBatches
 from streams.kpi_output import encode_anomaly, encode_value, publishable
 from streams.merge import PartitionMerge
 from streams.metrics import KpiMetrics
-from streams.stage import KafkaStage
+from streams.stage import STOP_SECONDS, KafkaStage
 
 log = logging.getLogger(__name__)
 Record = Any
@@ -56,7 +56,6 @@ MAX_BUFFERED = 20_000  # parsed events one partition may hold ahead of the merge
 #: ``publish_seconds``
 PUBLISH_SHARE = 0.2
 PUBLISH_CHUNK = 8  # series computed between two yields to the event loop
-STOP_SECONDS = 10.0  # how long a stop waits for the loop and for each commit
 
 
 class KpiService(KafkaStage):
@@ -100,7 +99,6 @@ class KpiService(KafkaStage):
         self.transactions_retried = metrics.transactions_retried
         #: the merge waits for a partition with nothing buffered (its events not typed yet)
         self.starved = False
-        self._loop_ended: asyncio.Event | None = None  # set once ``_run`` has returned
 
     async def on_start(self) -> None:
         topic = self.settings.topics.typed
@@ -125,11 +123,7 @@ class KpiService(KafkaStage):
 
     @Service.task
     async def _run(self) -> None:
-        self._loop_ended = asyncio.Event()
-        try:
-            await self._consume()
-        finally:
-            self._loop_ended.set()
+        await self._run_loop(self._consume)
 
     async def _consume(self) -> None:
         assert self._consumer is not None and self._merge is not None
@@ -418,17 +412,6 @@ class KpiService(KafkaStage):
         if not settled:  # e.g. a broker away: the next start replays and redoes it
             log.warning("KPI stage stopped with applied events uncommitted")
         await super().on_stop()
-
-    async def _loop_stopped(self) -> bool:
-        """The event loop task has returned, so nothing else touches the engine now."""
-        ended = self._loop_ended
-        if ended is None:
-            return True  # never started
-        try:
-            await asyncio.wait_for(ended.wait(), STOP_SECONDS)
-        except asyncio.TimeoutError:
-            return False
-        return True
 
     async def _commit_settled(self) -> bool:
         """The transaction in flight, if any, ended and committed (bounded wait)."""

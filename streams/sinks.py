@@ -73,7 +73,9 @@ class Sink:
 
 
 @contextmanager
-def http_sink(statuses: list[int] | None = None) -> Iterator[Sink]:
+def http_sink(statuses: list[int] | None = None, answer_after: float = 0.0) -> Iterator[Sink]:
+    """``statuses`` answer the first requests in turn (then 200); each request is recorded
+    on arrival and answered ``answer_after`` seconds later (a slow receiver)."""
     sink = Sink(statuses=list(statuses or []))
 
     class Handler(BaseHTTPRequestHandler):
@@ -86,6 +88,8 @@ def http_sink(statuses: list[int] | None = None) -> Iterator[Sink]:
                 sink.received.append((self.path, status, json.loads(raw) if raw else None))
                 sink.arrivals.append(arrived)
                 sink.keys.append(self.headers.get("Idempotency-Key"))
+            if answer_after:
+                time.sleep(answer_after)
             self.send_response(status)
             self.end_headers()
             self.wfile.write(b"ok" if status == 200 else b"error")

@@ -31,6 +31,9 @@ T = TypeVar("T")
 #: seconds the old producer gets to close before it is dropped (it may be waiting for a
 #: broker that is not there)
 _CLOSE_SECONDS = 5.0
+#: how long a stop waits for each step of a stage's wind-down (the loop, a commit, the
+#: deliveries on their way); the deployments give the process 60 s in all
+STOP_SECONDS = 10.0
 
 
 class KafkaStage(Service):
@@ -42,6 +45,31 @@ class KafkaStage(Service):
     _producer: AIOKafkaProducer | None = None
     #: transactions the broker did not finish, done again (set by each stage)
     transactions_retried: Counter | None = None
+    _loop_ended: asyncio.Event | None = None  # set once the stage's loop has returned
+
+    async def _run_loop(self, loop: Callable[[], Awaitable[None]]) -> None:
+        """Run the stage's consume loop, marking when it has returned.
+
+        mode runs ``on_stop`` before it cancels a service's tasks, with ``should_stop``
+        already set: a stop that waits for this mark knows the loop has finished its
+        last batch and nothing else touches the stage's state.
+        """
+        self._loop_ended = asyncio.Event()
+        try:
+            await loop()
+        finally:
+            self._loop_ended.set()
+
+    async def _loop_stopped(self) -> bool:
+        """The loop has returned (bounded wait); True when it never started."""
+        ended = self._loop_ended
+        if ended is None:
+            return True
+        try:
+            await asyncio.wait_for(ended.wait(), STOP_SECONDS)
+        except asyncio.TimeoutError:
+            return False
+        return True
 
     async def _start_clients(self, consumer: AIOKafkaConsumer, producer: AIOKafkaProducer) -> None:
         self._consumer, self._producer = consumer, producer

@@ -89,3 +89,22 @@ def test_the_river_ensemble_can_be_chosen_per_kpi_in_yaml(tmp_path) -> None:
     assert [r.first_seen.date() for r in found if r.status == "firing"][:1] == [
         START + timedelta(days=50)
     ], "a drop to a tenth fires on its first day (critical at once)"
+
+
+def test_state_bytes_is_measured_once_per_judged_day(monkeypatch) -> None:
+    import pickle
+
+    monitor = KpiMonitor()
+    for offset in range(3):
+        _day(monitor, offset, collapse=False)
+    calls = []
+    dumps = pickle.dumps
+    monkeypatch.setattr(pickle, "dumps", lambda obj, *a, **k: calls.append(obj) or dumps(obj))
+    first = monitor.state_bytes()
+    assert calls and first == monitor.state_bytes() and len(calls) == len(monitor.series)
+    first.clear()  # a caller's copy: the cache is not theirs to change
+    assert monitor.state_bytes() != {}
+    before = monitor.state_bytes()["RollingWindow"]
+    for offset in range(3, 20):
+        _day(monitor, offset, collapse=False)
+    assert monitor.state_bytes()["RollingWindow"] > before  # the window filled: re-measured
