@@ -122,9 +122,7 @@ async def test_grouped_once_through_an_outage_and_a_sigkill(kafka: Settings, tmp
     assert 'salespulse_notifications_total{channel="slack",outcome="sent"}' in scrape
 
 
-async def test_a_graceful_stop_lets_the_delivery_on_its_way_finish(
-    kafka: Settings, tmp_path: Path
-):
+async def test_a_graceful_stop_lets_the_delivery_on_its_way_finish(kafka: Settings, tmp_path: Path):
     """SIGTERM while the receiver is still answering (a rolling restart): the stop waits
     for the answer and commits the message as sent, so the next start does not send it
     again. The stop used to cancel the delivery, and the restart sent a second copy."""
