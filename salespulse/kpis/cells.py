@@ -2,6 +2,12 @@
 
 Cells hold sums, never ratios, so any window is a sum of days, any ratio keeps its
 numerator and denominator, and two cells of one day merge by addition.
+
+Money is held as an integer count of ten-thousandths (``units``): events carry at most
+four decimal places, so the sums stay exact. A ``Decimal`` field was 104 bytes where a
+small int is 28, money fields were 43 % of a cell's memory, and ``Decimal`` additions
+were the slowest part of ``DayCell.add``. ``money`` turns units back into a ``Decimal``
+where a KPI is computed, so values and numerators are what ``Decimal`` sums gave.
 """
 
 from __future__ import annotations
@@ -10,7 +16,22 @@ from array import array
 from dataclasses import dataclass, fields
 from decimal import Decimal
 
-ZERO = Decimal(0)
+#: ten-thousandths per unit of currency: the precision events are validated to
+SCALE = 10_000
+
+
+def units(amount: Decimal) -> int:
+    """``amount`` in ten-thousandths; exact for the four decimal places events may carry."""
+    return int(amount.scaleb(4))
+
+
+def money(count: int) -> Decimal:
+    """Ten-thousandths back to an amount, without trailing zeros (``1500``, ``99.9``)."""
+    whole, rest = divmod(count, SCALE)
+    if not rest:
+        return Decimal(whole)
+    return Decimal(count).scaleb(-4).normalize()
+
 
 _COUNTS = (
     "leads",
@@ -55,17 +76,18 @@ class DayCell:
     cross_sell_orders: int = 0
     acquired: int = 0
     churned: int = 0
-    opps_created_value: Decimal = ZERO
-    won_value: Decimal = ZERO
-    open_delta_value: Decimal = ZERO
-    order_revenue: Decimal = ZERO
-    costed_revenue: Decimal = ZERO
-    cost: Decimal = ZERO
-    upsell_revenue: Decimal = ZERO
-    cross_sell_revenue: Decimal = ZERO
-    cancelled_revenue: Decimal = ZERO
-    churned_mrr: Decimal = ZERO
-    spend: Decimal = ZERO
+    # money, in ten-thousandths (``units``)
+    opps_created_value: int = 0
+    won_value: int = 0
+    open_delta_value: int = 0
+    order_revenue: int = 0
+    costed_revenue: int = 0
+    cost: int = 0
+    upsell_revenue: int = 0
+    cross_sell_revenue: int = 0
+    cancelled_revenue: int = 0
+    churned_mrr: int = 0
+    spend: int = 0
     #: distinct paying customers; set on a window's sum only (``Payers`` counts them)
     payers: int = 0
     # Samples and per-stage sums exist on the few cells that have them: an empty list
@@ -79,7 +101,8 @@ class DayCell:
     stage_sums: array[float] | None = None
 
     @property
-    def revenue(self) -> Decimal:
+    def revenue(self) -> int:
+        """Net of cancellations, in ten-thousandths."""
         return self.order_revenue - self.cancelled_revenue
 
     def add(self, other: DayCell) -> None:
@@ -168,4 +191,4 @@ class SeriesTotals:
     acquired_total: int = 0
     churned_total: int = 0
     open_count: int = 0
-    open_value: Decimal = ZERO
+    open_value: int = 0  # ten-thousandths

@@ -5,18 +5,17 @@ from __future__ import annotations
 from array import array
 from collections.abc import Iterable, Iterator
 from datetime import date, timedelta
-from decimal import Decimal
 
 from salespulse.kpis import formulas as f
 from salespulse.kpis.calendar import WINDOWS, days, period_label, previous, window
-from salespulse.kpis.cells import DayCell
+from salespulse.kpis.cells import DayCell, money
 from salespulse.kpis.engine import KpiEngine
 from salespulse.kpis.entities import Series
 from salespulse.kpis.registry import BASELINE_DAYS, NOW, THIRTY_DAY, WINDOWED
 from salespulse.kpis.values import KpiValue
 
 _PLAN_ACTUALS = {
-    "revenue": lambda c: c.revenue,
+    "revenue": lambda c: money(c.revenue),
     "profit": f.gross_profit,
     "orders": lambda c: c.orders,
     "leads": lambda c: c.leads,
@@ -101,15 +100,16 @@ class SeriesView:
     def previous(self, name: str) -> DayCell:
         return self.span(*previous(name, self.as_of, self._week_start))
 
-    def since(self, start: date) -> tuple[int, int, Decimal]:
-        """(acquired, churned, open_delta_value) of the retained cells from ``start`` on.
+    def since(self, start: date) -> tuple[int, int, int]:
+        """(acquired, churned, open_delta_value in ten-thousandths) of the retained cells
+        from ``start`` on.
 
         Only events of today or earlier touch these counters, so the span up to the
         engine's today holds them all (and mostly comes from the closed-span cache).
         """
         today = self.engine.as_of
         if today is None or start > today:
-            return 0, 0, Decimal(0)
+            return 0, 0, 0
         cell = self.span(start, today)
         return cell.acquired, cell.churned, cell.open_delta_value
 
@@ -133,7 +133,7 @@ def windowed(view: SeriesView, name: str) -> Iterator[KpiValue]:
 
 def _special(view: SeriesView, kpi: str, name: str, cell: DayCell) -> f.Result:
     if kpi == "sales_growth":
-        return f.growth(cell.revenue, view.previous(name).revenue)
+        return f.growth(money(cell.revenue), money(view.previous(name).revenue))
     if kpi == "churn_rate":
         start = window(name, view.as_of, view.engine.config.week_start_index)[0]
         return f.ratio(cell.churned, _base_at(view, start))
@@ -154,21 +154,22 @@ def _vs_team(view: SeriesView, name: str, cell: DayCell) -> f.Result:
     rep = view.series[1]
     team = view.engine.rep_team.get(rep)
     if team is None or ("team", team) not in view.engine.cells:
-        return cell.revenue, None, None
+        return money(cell.revenue), None, None
     members = sum(1 for t in view.engine.rep_team.values() if t == team)
     team_revenue = SeriesView(view.engine, ("team", team), view.as_of).window(name).revenue
-    return f.ratio(cell.revenue, team_revenue / members)
+    return f.ratio(money(cell.revenue), money(team_revenue) / members)
 
 
 def _incremental(view: SeriesView, name: str, cell: DayCell) -> f.Result:
     start, end = window(name, view.as_of, view.engine.config.week_start_index)
     first = view.engine.first_day
     base_start = start - timedelta(days=BASELINE_DAYS)
+    revenue = money(cell.revenue)
     if first is None or first > base_start:
-        return cell.revenue, None, None
-    base = view.span(base_start, start - timedelta(days=1)).revenue
+        return revenue, None, None
+    base = money(view.span(base_start, start - timedelta(days=1)).revenue)
     baseline = base * ((end - start).days + 1) / BASELINE_DAYS
-    return cell.revenue, baseline, float(cell.revenue - baseline)
+    return revenue, baseline, float(revenue - baseline)
 
 
 def thirty_day(view: SeriesView) -> Iterator[KpiValue]:
@@ -200,7 +201,7 @@ def _minus(a: float | None, b: float | None) -> f.Result:
 def _trend(view: SeriesView) -> f.Result:
     totals = view.engine.totals[view.series]
     before = totals.open_value - view.since(view.as_of - timedelta(days=29))[2]
-    return f.growth(totals.open_value, before)
+    return f.growth(money(totals.open_value), money(before))
 
 
 def now(view: SeriesView, scores: bool) -> Iterator[KpiValue]:
@@ -208,7 +209,7 @@ def now(view: SeriesView, scores: bool) -> Iterator[KpiValue]:
     totals = view.engine.totals[view.series]
     if dim in NOW["open_pipeline_count"]:
         yield _value(view, "open_pipeline_count", "now", f.total(totals.open_count))
-        yield _value(view, "open_pipeline_value", "now", f.total(totals.open_value))
+        yield _value(view, "open_pipeline_value", "now", f.total(money(totals.open_value)))
     if scores and dim in NOW["opportunity_score"]:
         yield _value(view, "opportunity_score", "now", _mean_score(view))
 

@@ -15,7 +15,7 @@ from typing import Any
 from salespulse.events import SalesEvent
 from salespulse.events import payloads as p
 from salespulse.kpis.calendar import local_day
-from salespulse.kpis.cells import DayCell, SeriesTotals
+from salespulse.kpis.cells import SCALE, DayCell, SeriesTotals, units
 from salespulse.kpis.config import KpiConfig
 from salespulse.kpis.entities import (
     CustomerState,
@@ -217,15 +217,16 @@ class KpiEngine:
         if known is not None and known.created is not None:
             return  # created once; a stub left by a close of an unknown id does not count
         dims = _deal_dims(d)
+        amount = units(d.amount)
         for cell in self._cells(dims, day):
             cell.opps_created += 1
-            cell.opps_created_value += d.amount
+            cell.opps_created_value += amount
             cell.open_delta_count += 1
-            cell.open_delta_value += d.amount
-        self._open(dims, 1, d.amount)
+            cell.open_delta_value += amount
+        self._open(dims, 1, amount)
         self.opportunities[d.opportunity_id] = OpportunityState(
             moment,
-            d.amount,
+            amount,
             d.stage,
             moment,
             dims,
@@ -237,7 +238,7 @@ class KpiEngine:
         )
         self._remember_team(d.rep, d.team)
 
-    def _open(self, dims: tuple[Series, ...], count: int, value: Decimal) -> None:
+    def _open(self, dims: tuple[Series, ...], count: int, value: int) -> None:
         for series in dims:
             totals = self.totals.get(series)
             if totals is not None:
@@ -265,9 +266,10 @@ class KpiEngine:
         if opp is None:
             return
         dims, cycle = opp
+        won_amount = units(d.amount)
         for cell in self._cells(dims, day):
             cell.won += 1
-            cell.won_value += d.amount
+            cell.won_value += won_amount
             if cycle is not None:
                 cell.add_cycle(cycle)
 
@@ -286,7 +288,7 @@ class KpiEngine:
             return None
         if opp is None:
             self.opportunities[opp_id] = OpportunityState(
-                None, Decimal(0), "", None, (), None, rep, None, None, closed=True
+                None, 0, "", None, (), None, rep, None, None, closed=True
             )
             self._record(rep, won)
             return series_of(rep=rep), None
@@ -309,7 +311,7 @@ class KpiEngine:
         age = (moment - opp.created).total_seconds() / 86400 if opp.created else 0.0
         return OpportunityFeatures(
             stage=opp.stage,
-            amount=float(opp.amount),
+            amount=opp.amount / SCALE,
             age_days=max(age, 0.0),
             channel=opp.channel,
             product=opp.product or "",
@@ -335,18 +337,20 @@ class KpiEngine:
 
     def _order_placed(self, d: p.OrderPlaced, moment: datetime, day: date) -> None:
         dims = _deal_dims(d)
+        amount = units(d.amount)
+        cost = None if d.cost is None else units(d.cost)
         for cell in self._cells(dims, day):
             cell.orders += 1
-            cell.order_revenue += d.amount
-            if d.cost is not None:
-                cell.costed_revenue += d.amount
-                cell.cost += d.cost
+            cell.order_revenue += amount
+            if cost is not None:
+                cell.costed_revenue += amount
+                cell.cost += cost
             if d.kind is p.OrderKind.UPSELL:
                 cell.upsell_orders += 1
-                cell.upsell_revenue += d.amount
+                cell.upsell_revenue += amount
             elif d.kind is p.OrderKind.CROSS_SELL:
                 cell.cross_sell_orders += 1
-                cell.cross_sell_revenue += d.amount
+                cell.cross_sell_revenue += amount
         self._paid(dims, d.customer_id, day)
         if d.rep and d.team:
             self._remember_team(d.rep, d.team)
@@ -364,8 +368,9 @@ class KpiEngine:
 
     def _order_cancelled(self, d: p.OrderCancelled, moment: datetime, day: date) -> None:
         dims = _CANCEL_DIMS(d.rep, d.region, d.product)
+        amount = units(d.amount)
         for cell in self._cells(dims, day):
-            cell.cancelled_revenue += d.amount
+            cell.cancelled_revenue += amount
 
     def _customer_acquired(self, d: p.CustomerAcquired, moment: datetime, day: date) -> None:
         known = self.customers.get(d.customer_id)
@@ -392,9 +397,10 @@ class KpiEngine:
             return
         base = customer.dims if customer is not None else series_of()
         dims = override(base, region=d.region, rep=d.rep)
+        lost_mrr = units(d.lost_mrr)
         for cell in self._cells(dims, day):
             cell.churned += 1
-            cell.churned_mrr += d.lost_mrr
+            cell.churned_mrr += lost_mrr
         for series in dims:
             if series in self.totals:
                 self.totals[series].churned_total += 1
@@ -406,9 +412,10 @@ class KpiEngine:
     def _spend(self, d: p.MarketingSpend, moment: datetime, day: date) -> None:
         dims = _SPEND_DIMS(d.channel, d.campaign)
         n = (d.period_end - d.period_start).days + 1
-        share = (d.amount / n).quantize(_QUANTUM, rounding=ROUND_HALF_EVEN)
+        total = units(d.amount)
+        share = units((d.amount / n).quantize(_QUANTUM, rounding=ROUND_HALF_EVEN))
         for i in range(n):
-            amount = share if i < n - 1 else d.amount - share * (n - 1)
+            amount = share if i < n - 1 else total - share * (n - 1)
             for cell in self._cells(dims, d.period_start + timedelta(days=i)):
                 cell.spend += amount
 

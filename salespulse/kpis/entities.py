@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal
 
 Series = tuple[str, str]
 
@@ -26,7 +25,7 @@ class LeadState:
 @dataclass(slots=True)
 class OpportunityState:
     created: datetime | None
-    amount: Decimal
+    amount: int  # ten-thousandths, as in the cells
     stage: str
     stage_since: datetime | None
     dims: tuple[Series, ...]

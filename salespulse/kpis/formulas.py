@@ -1,7 +1,8 @@
 """KPI formulas over an aggregated window: each returns (numerator, denominator, value).
 
 A value is None exactly when its denominator is zero (or an input KPI is None), so
-the caller can tell "no data" from "zero".
+the caller can tell "no data" from "zero". Money leaves the cells' ten-thousandths here
+(``money``): numerators and denominators are amounts, as events carry them.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import statistics
 from collections.abc import Callable
 from decimal import Decimal
 
-from salespulse.kpis.cells import DayCell
+from salespulse.kpis.cells import DayCell, money
 from salespulse.kpis.values import Number
 
 Result = tuple[Number, Number | None, float | None]
@@ -26,7 +27,7 @@ def total(num: Number) -> Result:
 
 
 def gross_profit(c: DayCell) -> Decimal:
-    return c.costed_revenue - c.cost
+    return money(c.costed_revenue - c.cost)
 
 
 def _median(c: DayCell) -> Result:
@@ -36,12 +37,12 @@ def _median(c: DayCell) -> Result:
 
 
 CELL_FORMULAS: dict[str, Formula] = {
-    "revenue": lambda c: total(c.revenue),
+    "revenue": lambda c: total(money(c.revenue)),
     "gross_profit": lambda c: total(gross_profit(c)),
-    "margin_pct": lambda c: ratio(gross_profit(c), c.costed_revenue),
+    "margin_pct": lambda c: ratio(gross_profit(c), money(c.costed_revenue)),
     "orders": lambda c: total(c.orders),
-    "avg_order_value": lambda c: ratio(c.order_revenue, c.orders),
-    "arpu": lambda c: ratio(c.revenue, c.payers),
+    "avg_order_value": lambda c: ratio(money(c.order_revenue), c.orders),
+    "arpu": lambda c: ratio(money(c.revenue), c.payers),
     "leads": lambda c: total(c.leads),
     "lead_to_opportunity": lambda c: ratio(c.opps_created, c.leads),
     "lead_conversion": lambda c: ratio(c.leads_converted, c.leads),
@@ -51,16 +52,16 @@ CELL_FORMULAS: dict[str, Formula] = {
     "sales_cycle_days": lambda c: ratio(sum(c.cycle_days or ()), len(c.cycle_days or ())),
     "sales_cycle_days_median": _median,
     "new_opportunities": lambda c: total(c.opps_created),
-    "new_opportunity_value": lambda c: total(c.opps_created_value),
+    "new_opportunity_value": lambda c: total(money(c.opps_created_value)),
     "customers_acquired": lambda c: total(c.acquired),
     "customers_churned": lambda c: total(c.churned),
-    "churned_mrr": lambda c: total(c.churned_mrr),
-    "spend": lambda c: total(c.spend),
-    "cac": lambda c: ratio(c.spend, c.acquired),
+    "churned_mrr": lambda c: total(money(c.churned_mrr)),
+    "spend": lambda c: total(money(c.spend)),
+    "cac": lambda c: ratio(money(c.spend), c.acquired),
     "upsell_rate": lambda c: ratio(c.upsell_orders, c.orders),
     "cross_sell_rate": lambda c: ratio(c.cross_sell_orders, c.orders),
     "expansion_revenue_share": lambda c: ratio(
-        c.upsell_revenue + c.cross_sell_revenue, c.order_revenue
+        money(c.upsell_revenue + c.cross_sell_revenue), money(c.order_revenue)
     ),
 }
 
