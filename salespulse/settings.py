@@ -172,6 +172,13 @@ class KpiSettings(_Section):
         description="KPI changes are coalesced over at least this interval (longer under "
         "a backlog: publishing is kept to a fifth of the KPI stage's time).",
     )
+    score_seconds: float = Field(
+        default=60,
+        gt=0,
+        le=86400,
+        description="Opportunity scores (mean per company, team and rep) are published at "
+        "most this often: each time every open deal is scored.",
+    )
 
     @field_validator("timezone")
     @classmethod

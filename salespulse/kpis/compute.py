@@ -10,7 +10,7 @@ from salespulse.kpis import formulas as f
 from salespulse.kpis.calendar import WINDOWS, days, period_label, previous, window
 from salespulse.kpis.cells import DayCell, money
 from salespulse.kpis.engine import KpiEngine
-from salespulse.kpis.entities import Series
+from salespulse.kpis.entities import OpportunityState, Series
 from salespulse.kpis.registry import BASELINE_DAYS, NOW, THIRTY_DAY, WINDOWED
 from salespulse.kpis.values import KpiValue
 
@@ -204,26 +204,63 @@ def _trend(view: SeriesView) -> f.Result:
     return f.growth(money(totals.open_value), money(before))
 
 
-def now(view: SeriesView, scores: bool) -> Iterator[KpiValue]:
+def now(view: SeriesView, score: f.Result | None = None) -> Iterator[KpiValue]:
+    """The current-state values; ``opportunity_score`` when its ``score`` is given."""
     dim = view.series[0]
     totals = view.engine.totals[view.series]
     if dim in NOW["open_pipeline_count"]:
         yield _value(view, "open_pipeline_count", "now", f.total(totals.open_count))
         yield _value(view, "open_pipeline_value", "now", f.total(money(totals.open_value)))
-    if scores and dim in NOW["opportunity_score"]:
-        yield _value(view, "opportunity_score", "now", _mean_score(view))
+    if score is not None and dim in NOW["opportunity_score"]:
+        yield _value(view, "opportunity_score", "now", score)
 
 
-def _mean_score(view: SeriesView) -> f.Result:
-    engine = view.engine
-    moment = engine.watermark
-    assert moment is not None
-    scores = [
-        engine.scorer.score(engine.features(opp, moment))
-        for opp in engine.opportunities.values()
-        if not opp.closed and view.series in opp.dims
-    ]
-    return f.ratio(sum(scores), len(scores))
+class OpportunityScores:
+    """The mean 1–5 score of the open opportunities of company, team and rep series.
+
+    Every open deal is scored once and counted in each of its series. Scoring all open
+    deals once per series instead was 94 % of computing every value of the benchmark's
+    engine (0.44 s for 16 series, ~17k open deals). ``add`` takes the deals in slices,
+    so a caller on an event loop can yield between them.
+    """
+
+    def __init__(self, engine: KpiEngine, series: Iterable[Series] | None = None) -> None:
+        self.engine, self.moment = engine, engine.watermark
+        wanted = engine.cells if series is None else series
+        self.scores: dict[Series, list[float]] = {
+            s: [] for s in wanted if s[0] in NOW["opportunity_score"]
+        }
+
+    def open_deals(self) -> list[OpportunityState]:
+        return [opp for opp in self.engine.opportunities.values() if not opp.closed]
+
+    def add(self, deals: Iterable[OpportunityState]) -> None:
+        engine, scores = self.engine, self.scores
+        for opp in deals:
+            lists = [scores[s] for s in opp.dims if s in scores]  # a deal's series are distinct
+            if lists:
+                assert self.moment is not None  # an open deal came from an applied event
+                score = engine.scorer.score(engine.features(opp, self.moment))
+                for found in lists:
+                    found.append(score)
+
+    def results(self) -> dict[Series, f.Result]:
+        # sum() of each series' list, in the deals' order: the floats a per-series pass gave
+        return {s: f.ratio(sum(found), len(found)) for s, found in self.scores.items()}
+
+    def values(self, as_of: date) -> list[KpiValue]:
+        return [
+            KpiValue("opportunity_score", dim, key, "now", as_of, r[2], r[0], r[1])
+            for (dim, key), r in sorted(self.results().items())
+        ]
+
+
+def opportunity_scores(
+    engine: KpiEngine, series: Iterable[Series] | None = None
+) -> dict[Series, f.Result]:
+    tally = OpportunityScores(engine, series)
+    tally.add(tally.open_deals())
+    return tally.results()
 
 
 def plan(engine: KpiEngine, as_of: date) -> Iterator[KpiValue]:
@@ -255,11 +292,18 @@ def _swap(result: f.Result) -> tuple[float | None, f.Number, f.Number | None]:
 def series_values(
     engine: KpiEngine, series: Series, as_of: date, scores: bool = True
 ) -> Iterator[KpiValue]:
+    score = opportunity_scores(engine, [series]).get(series) if scores else None
+    yield from _series_values(engine, series, as_of, score)
+
+
+def _series_values(
+    engine: KpiEngine, series: Series, as_of: date, score: f.Result | None
+) -> Iterator[KpiValue]:
     view = SeriesView(engine, series, as_of)
     for name in WINDOWS:
         yield from windowed(view, name)
     yield from thirty_day(view)
-    yield from now(view, scores)
+    yield from now(view, score)
 
 
 def all_values(
@@ -274,8 +318,10 @@ def all_values(
     if day is None:
         return []
     out: list[KpiValue] = []
-    for s in sorted(series if series is not None else engine.cells):
-        out.extend(series_values(engine, s, day, scores))
+    chosen = sorted(series if series is not None else engine.cells)
+    scored = opportunity_scores(engine, chosen) if scores else {}
+    for s in chosen:
+        out.extend(_series_values(engine, s, day, scored.get(s)))
     if plans:
         out.extend(plan(engine, day))
     return out
@@ -297,7 +343,7 @@ def judged_values(engine: KpiEngine, as_of: date, windows: Iterable[str]) -> lis
         if "30d" in wanted:
             out.extend(thirty_day(view))
         if "now" in wanted:
-            out.extend(now(view, scores=False))
+            out.extend(now(view))
     if wanted & {"mtd", "qtd", "period"}:
         out.extend(v for v in plan(engine, as_of) if v.window in wanted)
     return out

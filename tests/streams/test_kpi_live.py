@@ -27,8 +27,10 @@ def stream() -> list[Any]:
     return list(simulate(SimulationConfig(seed=5, days=21, scale=0.3)).events)
 
 
-def _expected(settings: Settings, events: list[Any]) -> tuple[int, dict[Key, dict[str, Any]]]:
-    result = backtest(events, settings.kpi.engine_config(), scores=False)
+def _expected(
+    settings: Settings, events: list[Any], scores: bool = False
+) -> tuple[int, dict[Key, dict[str, Any]]]:
+    result = backtest(events, settings.kpi.engine_config(), scores=scores)
     return result.events, {v.series_id: v.to_dict() for v in result.values}
 
 
@@ -118,11 +120,15 @@ async def test_sigkill_mid_stream_loses_and_doubles_nothing(
 async def test_a_graceful_stop_publishes_what_the_interval_still_held(
     kafka: Settings, tmp_path: Path, stream: list[Any]
 ) -> None:
-    """With an interval longer than the run, only the stop's own transaction publishes."""
+    """With an interval longer than the run, only the stop's own transaction publishes.
+
+    It is also the first publish, so it carries the opportunity scores: as of the same
+    events, they equal the backtest's."""
     isolated_settings = isolated(kafka, tmp_path)
     kpi = isolated_settings.kpi.model_copy(update={"publish_seconds": 60})
     settings = isolated_settings.model_copy(update={"kpi": kpi})
-    total, expected = _expected(settings, stream)
+    total, expected = _expected(settings, stream, scores=True)
+    assert any(k[0] == "opportunity_score" for k in expected)
     url = f"http://127.0.0.1:{settings.worker.web_port}/kpis?kpi=none"
     with worker_process(settings, tmp_path / "worker.log"):
         await produce(settings, stream)

@@ -245,3 +245,28 @@ def test_not_worse_than_the_base_rate_at_creation_on_the_simulator(
     report = trained(samples).calibration()
     prequential, _ = baseline_briers([won for _, won in samples])
     assert report.brier is not None and report.brier < prequential + 0.01
+
+
+def test_one_pass_over_the_deals_scores_every_series_as_a_pass_per_series_did() -> None:
+    from itertools import islice
+
+    from salespulse.kpis import KpiConfig
+    from salespulse.kpis.compute import opportunity_scores
+    from salespulse.kpis.engine import KpiEngine
+    from salespulse.simulate import SimulationConfig, simulate
+
+    engine = KpiEngine(KpiConfig())
+    for event in islice(simulate(SimulationConfig(seed=4, days=30, scale=0.3)).events, 20_000):
+        engine.apply(event)
+    moment = engine.watermark
+    assert moment is not None
+    found = opportunity_scores(engine)
+    assert {s[0] for s in found} == {"company", "team", "rep"}
+    for series, result in found.items():
+        scores = [
+            engine.scorer.score(engine.features(opp, moment))
+            for opp in engine.opportunities.values()
+            if not opp.closed and series in opp.dims
+        ]
+        assert result == (sum(scores), len(scores), sum(scores) / len(scores) if scores else None)
+    assert found[("company", "all")][1] > 0
