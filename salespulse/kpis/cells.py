@@ -7,7 +7,8 @@ Money is held as an integer count of ten-thousandths (``units``): events carry a
 four decimal places, so the sums stay exact. A ``Decimal`` field was 104 bytes where a
 small int is 28, money fields were 43 % of a cell's memory, and ``Decimal`` additions
 were the slowest part of ``DayCell.add``. ``money`` turns units back into a ``Decimal``
-where a KPI is computed, so values and numerators are what ``Decimal`` sums gave.
+where a KPI is computed: values are those ``Decimal`` sums gave, numerators equal
+them (printed without trailing zeros).
 """
 
 from __future__ import annotations
