@@ -290,15 +290,9 @@ def _swap(result: f.Result) -> tuple[float | None, f.Number, f.Number | None]:
 
 
 def series_values(
-    engine: KpiEngine, series: Series, as_of: date, scores: bool = True
+    engine: KpiEngine, series: Series, as_of: date, score: f.Result | None = None
 ) -> Iterator[KpiValue]:
-    score = opportunity_scores(engine, [series]).get(series) if scores else None
-    yield from _series_values(engine, series, as_of, score)
-
-
-def _series_values(
-    engine: KpiEngine, series: Series, as_of: date, score: f.Result | None
-) -> Iterator[KpiValue]:
+    """Every value of one series; ``score`` from ``opportunity_scores`` (one pass for all)."""
     view = SeriesView(engine, series, as_of)
     for name in WINDOWS:
         yield from windowed(view, name)
@@ -321,7 +315,7 @@ def all_values(
     chosen = sorted(series if series is not None else engine.cells)
     scored = opportunity_scores(engine, chosen) if scores else {}
     for s in chosen:
-        out.extend(_series_values(engine, s, day, scored.get(s)))
+        out.extend(series_values(engine, s, day, scored.get(s)))
     if plans:
         out.extend(plan(engine, day))
     return out
