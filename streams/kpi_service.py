@@ -56,6 +56,8 @@ MAX_BUFFERED = 20_000  # parsed events one partition may hold ahead of the merge
 #: ``publish_seconds``
 PUBLISH_SHARE = 0.2
 PUBLISH_CHUNK = 8  # series computed between two yields to the event loop
+FETCH_WAIT_MS = 100  # a fetch's wait for records when no publish is pending
+MIN_FETCH_WAIT_MS = 5
 SCORE_CHUNK = 500  # open deals scored between two yields (~4 ms)
 
 
@@ -131,7 +133,8 @@ class KpiService(KafkaStage):
         assert self._consumer is not None and self._merge is not None
         while not self.should_stop:
             try:
-                batch = await self._consumer.getmany(timeout_ms=100, max_records=5000)
+                wait_ms = self._fetch_wait_ms()
+                batch = await self._consumer.getmany(timeout_ms=wait_ms, max_records=5000)
             except ConsumerStoppedError:
                 return  # stopping: the consumer was closed under the loop
             now = time.monotonic()
@@ -285,12 +288,26 @@ class KpiService(KafkaStage):
         self.current = {v.series_id: v for v in all_values(self.engine, scores=False)}
         log.info("KPI stage replayed %s events; live", self.engine.applied)
 
+    def _interval(self) -> float:
+        return max(self.settings.kpi.publish_seconds, self._publish_cost / PUBLISH_SHARE)
+
     def _due(self) -> bool:
         if not self._settled():
             return False
         waited = time.monotonic() - self._last_publish
-        interval = max(self.settings.kpi.publish_seconds, self._publish_cost / PUBLISH_SHARE)
-        return waited >= interval and self._pending()
+        return waited >= self._interval() and self._pending()
+
+    def _fetch_wait_ms(self) -> int:
+        """How long a fetch may wait for records: not past the next publish.
+
+        With a fixed 100 ms a fetch that found nothing could hold a due publish back
+        until it timed out (at ``publish_seconds`` 0.1, up to twice the interval). The
+        floor keeps the loop from spinning while a commit is in flight.
+        """
+        if self.replaying or not self._pending():
+            return FETCH_WAIT_MS
+        left = self._interval() - (time.monotonic() - self._last_publish)
+        return min(FETCH_WAIT_MS, max(MIN_FETCH_WAIT_MS, int(left * 1000)))
 
     def _offsets_moved(self) -> bool:
         return any(self._applied_next[p] > c for p, c in self._committed.items())
@@ -314,6 +331,9 @@ class KpiService(KafkaStage):
         transaction is in flight at a time; its offsets are those of the values it
         carries, so a crash during it loses or repeats nothing.
         """
+        # the interval runs from start to start: computing the values (~20 ms at 40
+        # series, yielding to ingest in between) used to add to it on every publish
+        started = time.monotonic()
         touched, self.engine.touched = self.engine.touched, set()
         changed, self._publish_cost = await self._changed_values(sorted(touched))
         watermark = self.engine.watermark
@@ -327,7 +347,7 @@ class KpiService(KafkaStage):
         ]
         offsets = {self._tps[p]: n for p, n in self._applied_next.items() if n}
         self._late, self._anomalies = [], []
-        self._last_publish = time.monotonic()
+        self._last_publish = started
         self._inflight = asyncio.ensure_future(self._commit(outputs, offsets, len(changed)))
         if changed and watermark is not None:
             # event time of the newest applied event -> its KPIs published (seconds)
