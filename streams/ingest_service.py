@@ -212,19 +212,22 @@ class IngestService(KafkaStage):
         typed, dlq = self.settings.topics.typed, self.settings.topics.dlq
         sent: list[asyncio.Future[Any]] = []
         builder = producer.create_batch()
-        for record in records:
-            valid, value, headers = self.router.route(record)
-            if not valid:
-                key = record.key[:KEY_BYTES] if record.key else record.key
-                sent.append(await producer.send(dlq, value=value, key=key, headers=headers))
-                continue
-            if builder.append(key=record.key, value=value, timestamp=None, headers=headers):
-                continue
-            sent.append(await producer.send_batch(builder, typed, partition=partition))
-            builder = producer.create_batch()
-            builder.append(key=record.key, value=value, timestamp=None, headers=headers)
-        if builder.record_count():
-            sent.append(await producer.send_batch(builder, typed, partition=partition))
+        try:
+            for record in records:
+                valid, value, headers = self.router.route(record)
+                if not valid:
+                    key = record.key[:KEY_BYTES] if record.key else record.key
+                    sent.append(await producer.send(dlq, value=value, key=key, headers=headers))
+                    continue
+                if builder.append(key=record.key, value=value, timestamp=None, headers=headers):
+                    continue
+                sent.append(await producer.send_batch(builder, typed, partition=partition))
+                builder = producer.create_batch()
+                builder.append(key=record.key, value=value, timestamp=None, headers=headers)
+            if builder.record_count():
+                sent.append(await producer.send_batch(builder, typed, partition=partition))
+        finally:
+            self.router.count()  # what was routed, as a route per event counted it
         # every output acknowledged before the offsets join the transaction: a refused
         # record aborts the batch instead of being counted and lost
         await asyncio.gather(*sent)

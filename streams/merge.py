@@ -63,15 +63,19 @@ class PartitionMerge(Generic[T]):
                 return []  # an empty partition that may still hold an earlier event
         heapq.heapify(heap)
         out: list[tuple[int, int, T]] = []
+        append, buffers, limits = out.append, self.buffers, self.limits
         while heap:
-            _, partition, _ = heapq.heappop(heap)
-            buf = self.buffers[partition]
+            partition = heap[0][1]
+            buf = buffers[partition]
             _, offset, item = buf.popleft()
-            out.append((partition, offset, item))
-            if self._ready(partition):
-                heapq.heappush(heap, (buf[0][0], partition, buf[0][1]))
-            elif not self._may_pass(partition, caught_up):
-                break
+            append((partition, offset, item))
+            if buf and (not limits or self._ready(partition)):
+                head = buf[0]
+                heapq.heapreplace(heap, (head[0], partition, head[1]))  # one sift, not two
+            else:
+                heapq.heappop(heap)
+                if not self._may_pass(partition, caught_up):
+                    break
         return out
 
     def _may_pass(self, partition: int, caught_up: Callable[[int], bool]) -> bool:

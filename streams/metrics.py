@@ -67,8 +67,8 @@ class IngestMetrics:
         self.messages.inc(messages)
         self.batch_size.observe(messages)
 
-    def valid(self, event_type: str) -> None:
-        self._events_by_type[event_type].inc()
+    def valid(self, event_type: str, count: int = 1) -> None:
+        self._events_by_type[event_type].inc(count)
 
     def rejected(self, reason: DeadLetterReason) -> None:
         self._dl_by_reason[reason].inc()

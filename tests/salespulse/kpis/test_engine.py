@@ -69,3 +69,17 @@ def test_backtest_command_prints_every_value_as_json(tmp_path: Path) -> None:
     revenue = [k for k in body["kpis"] if k["kpi"] == "revenue" and k["dimension"] == "company"]
     assert {k["window"] for k in revenue} == {"day", "wtd", "7d", "30d", "mtd", "qtd"}
     assert body["calibration"]["n"] > 0
+
+
+def test_leads_older_than_the_retention_are_forgotten_and_no_others() -> None:
+    engine = KpiEngine(KpiConfig(retention_days=120, grace_seconds=0))
+    engine.apply(_lead(1, "a", "2026-01-01T10:00:00+03:00"))  # type: ignore[arg-type]
+    engine.apply(_lead(2, "a", "2026-03-01T10:00:00+03:00"))  # type: ignore[arg-type]
+    engine.apply(_lead(3, "a", "2026-04-30T10:00:00+03:00"))  # type: ignore[arg-type]
+    assert set(engine.leads) == {"L1", "L2", "L3"}, "120 days from L1 have not passed"
+    engine.apply(_lead(4, "a", "2026-05-02T10:00:00+03:00"))  # type: ignore[arg-type]
+    assert set(engine.leads) == {"L2", "L3", "L4"}
+    engine.apply(_lead(5, "a", "2026-06-29T10:00:00+03:00"))  # type: ignore[arg-type]
+    assert set(engine.leads) == {"L2", "L3", "L4", "L5"}, "L2 is 120 days old, not older"
+    engine.apply(_lead(6, "a", "2026-07-01T10:00:00+03:00"))  # type: ignore[arg-type]
+    assert set(engine.leads) == {"L3", "L4", "L5", "L6"}
