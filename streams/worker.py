@@ -12,7 +12,7 @@ from prometheus_client import CollectorRegistry
 
 from salespulse.ingest.handoff import ValidatedHandoff
 from salespulse.settings import Settings
-from streams import alert_views
+from streams import alert_views, repeat_log
 from streams.alert_metrics import AlertMetrics
 from streams.alert_service import AlertService
 from streams.app import create_app
@@ -81,6 +81,7 @@ def run_worker(settings: Settings) -> None:
     # aiokafka logs every record it sends at debug level; the alerting config topic holds
     # webhook URLs, so its loggers never go below INFO whatever the worker's level
     logging.getLogger("aiokafka").setLevel(logging.INFO)
+    repeat_log.install()
     worker.execute_from_commandline()
 
 

@@ -7,13 +7,14 @@ the merge until the worker held 1.1 GB. The consumer is a stand-in that records
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 
 from aiokafka import TopicPartition
 from prometheus_client import CollectorRegistry
 
 from salespulse.settings import Settings
-from streams.kpi_service import MAX_BUFFERED, KpiService
+from streams.kpi_service import FETCH_WAIT_MS, MAX_BUFFERED, MIN_FETCH_WAIT_MS, KpiService
 from streams.merge import PartitionMerge
 from streams.metrics import KpiMetrics
 
@@ -50,3 +51,18 @@ def test_a_partition_far_ahead_is_paused_until_half_of_it_drained() -> None:
     merge.buffers[0].popleft()
     service._pace_fetching()
     assert consumer.calls == [("pause", 0), ("resume", 0)]
+
+
+def test_a_fetch_waits_no_longer_than_the_next_publish_is_due() -> None:
+    """A fetch that found nothing used to wait its full 100 ms past a due publish."""
+    service = KpiService(Settings(), KpiMetrics.create(CollectorRegistry()))
+    service._committed, service._applied_next = {0: 0}, {0: 0}
+    assert service._fetch_wait_ms() == FETCH_WAIT_MS, "replaying: nothing is published"
+    service.replaying = False
+    assert service._fetch_wait_ms() == FETCH_WAIT_MS, "nothing pending: nothing to publish"
+    service.engine.touched.add(("company", "all"))
+    interval = service.settings.kpi.publish_seconds
+    service._last_publish = time.monotonic() - interval + 0.03
+    assert MIN_FETCH_WAIT_MS <= service._fetch_wait_ms() <= 30
+    service._last_publish = time.monotonic() - 10 * interval
+    assert service._fetch_wait_ms() == MIN_FETCH_WAIT_MS, "overdue: a short wait, no spin"
