@@ -17,13 +17,15 @@ Producer, worker and reader share one clock: the machine's.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import gc
 import math
+import tempfile
 import time
 from bisect import bisect_left
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,9 +33,12 @@ from pathlib import Path
 import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
-from bench.mix import Stamper
-from salespulse.settings import Settings
+from bench.config import bench_settings, delivering
+from bench.mix import Stamper, mix_events
+from salespulse.settings import Settings, load_settings
+from streams.broker import LocalBroker
 from streams.kafka_client import client_kwargs, committed_reader, ensure_topics
+from streams.sinks import http_sink
 from streams.supervise import worker_process
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -52,10 +57,16 @@ def _us(moment: datetime) -> int:
 
 
 def offered_load(
-    settings: Settings, stamper: Stamper, rate: float, seconds: float, log: Path
+    settings: Settings,
+    stamper: Stamper,
+    rate: float,
+    seconds: float,
+    log: Path,
+    quiet_collector: bool = True,
 ) -> dict[str, float | int]:
     """Start a worker, send ``rate`` events/s for ``seconds``, then wait for the tail."""
-    with worker_process(settings, log), _no_collector_pauses():
+    pauses = _no_collector_pauses() if quiet_collector else nullcontext()
+    with worker_process(settings, log), pauses:
         return asyncio.run(_measure(settings, stamper, rate, seconds))
 
 
@@ -229,3 +240,37 @@ def _processed(stamps: Sequence[int], created: Sequence[float]) -> float:
     last = len(created) - 1
     span = (stamps[last] + created[last] * 1000 - stamps[0] - created[0] * 1000) / 1e6
     return last / span if span > 0 else 0.0
+
+
+def main() -> None:
+    """``python -m bench.latency``: the fixed-load latency alone, several runs in a row."""
+    parser = argparse.ArgumentParser(description="Latency at a fixed offered load.")
+    parser.add_argument("--rate", type=int, default=1000, help="Events per second.")
+    parser.add_argument("--seconds", type=float, default=15.0, help="Length of the load.")
+    parser.add_argument("--runs", type=int, default=3, help="Runs, each with a fresh worker.")
+    parser.add_argument(
+        "--keep-collector",
+        action="store_true",
+        help="Leave this process's garbage collector on (how runs before 774007f measured).",
+    )
+    args = parser.parse_args()
+    settings = load_settings()
+    broker = LocalBroker(settings)
+    started = broker.start()
+    try:
+        stamper = Stamper(mix_events(200_000))
+        with tempfile.TemporaryDirectory() as tmp, http_sink() as sink:
+            work = Path(tmp)
+            for run in range(args.runs):
+                cfg = delivering(bench_settings(settings, work), work, sink.webhook_url)
+                log = work / f"latency-{run}.log"
+                quiet = not args.keep_collector
+                result = offered_load(cfg, stamper, args.rate, args.seconds, log, quiet)
+                print(orjson.dumps(result).decode(), flush=True)
+    finally:
+        if started:
+            broker.stop()
+
+
+if __name__ == "__main__":
+    main()

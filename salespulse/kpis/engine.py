@@ -75,8 +75,8 @@ class KpiEngine:
         self.past_version: dict[Series, int] = {}
         self.closed_spans: dict[tuple[Series, date, date], tuple[int, DayCell]] = {}
         self._evicted_before: date | None = None
-        #: no lead is older than this: a new day's eviction scanned every lead (4 % of
-        #: the worker's time at 120k leads) to find none before the retention horizon
+        #: no lead is older than this: each new day's eviction scanned every lead
+        #: (~120k on the benchmark) to find none before the retention horizon
         self._oldest_lead: date | None = None
         self._handlers: dict[str, Callable[[Any, datetime, date], None]] = {
             "lead.created": self._lead_created,
