@@ -170,7 +170,8 @@ class KpiSettings(_Section):
         gt=0,
         le=60,
         description="KPI changes are coalesced over at least this interval (longer under "
-        "a backlog: publishing is kept to a fifth of the KPI stage's time).",
+        "load: publishing is kept to a fifth of the KPI stage's time, a twentieth while "
+        "catching up on a backlog).",
     )
     score_seconds: float = Field(
         default=60,

@@ -14,7 +14,15 @@ from aiokafka import TopicPartition
 from prometheus_client import CollectorRegistry
 
 from salespulse.settings import Settings
-from streams.kpi_service import FETCH_WAIT_MS, MAX_BUFFERED, MIN_FETCH_WAIT_MS, KpiService
+from streams.kpi_service import (
+    CATCH_UP_EVENTS,
+    CATCH_UP_SHARE,
+    FETCH_WAIT_MS,
+    MAX_BUFFERED,
+    MIN_FETCH_WAIT_MS,
+    PUBLISH_SHARE,
+    KpiService,
+)
 from streams.merge import PartitionMerge
 from streams.metrics import KpiMetrics
 
@@ -57,6 +65,7 @@ def test_a_fetch_waits_no_longer_than_the_next_publish_is_due() -> None:
     """A fetch that found nothing used to wait its full 100 ms past a due publish."""
     service = KpiService(Settings(), KpiMetrics.create(CollectorRegistry()))
     service._committed, service._applied_next = {0: 0}, {0: 0}
+    service._merge = PartitionMerge((0,))  # type: ignore[assignment]
     assert service._fetch_wait_ms() == FETCH_WAIT_MS, "replaying: nothing is published"
     service.replaying = False
     assert service._fetch_wait_ms() == FETCH_WAIT_MS, "nothing pending: nothing to publish"
@@ -66,3 +75,16 @@ def test_a_fetch_waits_no_longer_than_the_next_publish_is_due() -> None:
     assert MIN_FETCH_WAIT_MS <= service._fetch_wait_ms() <= 30
     service._last_publish = time.monotonic() - 10 * interval
     assert service._fetch_wait_ms() == MIN_FETCH_WAIT_MS, "overdue: a short wait, no spin"
+
+
+def test_a_stage_catching_up_publishes_a_smaller_share_of_its_time() -> None:
+    service = KpiService(Settings(), KpiMetrics.create(CollectorRegistry()))
+    merge: PartitionMerge[None] = PartitionMerge((0,))
+    service._merge = merge  # type: ignore[assignment]
+    service._publish_cost = 0.05  # seconds the last publish computed
+    assert service._interval() == 0.05 / PUBLISH_SHARE, "live: a fifth of the time"
+    for offset in range(CATCH_UP_EVENTS):
+        merge.push(0, offset, T0, None)
+    assert service._interval() == 0.05 / CATCH_UP_SHARE, "a backlog waits in the merge"
+    service._publish_cost = 0.001
+    assert service._interval() == service.settings.kpi.publish_seconds, "never below it"
