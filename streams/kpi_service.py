@@ -309,10 +309,13 @@ class KpiService(KafkaStage):
         """How long a fetch may wait for records: not past the next publish.
 
         With a fixed 100 ms a fetch that found nothing could hold a due publish back
-        until it timed out (at ``publish_seconds`` 0.1, up to twice the interval). The
-        floor keeps the loop from spinning while a commit is in flight.
+        until it timed out (at ``publish_seconds`` 0.1, up to twice the interval). While
+        a commit is in flight nothing can be published, and the wait stays 100 ms: a
+        commit held open by a broker outage made this loop, and its end-offset probes,
+        run every 5 ms until the broker came back.
         """
-        if self.replaying or not self._pending():
+        inflight = self._inflight
+        if self.replaying or not self._pending() or (inflight is not None and not inflight.done()):
             return FETCH_WAIT_MS
         left = self._interval() - (time.monotonic() - self._last_publish)
         return min(FETCH_WAIT_MS, max(MIN_FETCH_WAIT_MS, int(left * 1000)))

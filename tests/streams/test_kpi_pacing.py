@@ -7,6 +7,7 @@ the merge until the worker held 1.1 GB. The consumer is a stand-in that records
 
 from __future__ import annotations
 
+import asyncio
 import time
 from datetime import UTC, datetime
 
@@ -75,6 +76,14 @@ def test_a_fetch_waits_no_longer_than_the_next_publish_is_due() -> None:
     assert MIN_FETCH_WAIT_MS <= service._fetch_wait_ms() <= 30
     service._last_publish = time.monotonic() - 10 * interval
     assert service._fetch_wait_ms() == MIN_FETCH_WAIT_MS, "overdue: a short wait, no spin"
+    loop = asyncio.new_event_loop()
+    try:
+        service._inflight = loop.create_future()
+        assert service._fetch_wait_ms() == FETCH_WAIT_MS, "a commit in flight: nothing is due"
+        service._inflight.set_result(None)
+        assert service._fetch_wait_ms() == MIN_FETCH_WAIT_MS
+    finally:
+        loop.close()
 
 
 def test_a_stage_catching_up_publishes_a_smaller_share_of_its_time() -> None:
