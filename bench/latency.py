@@ -255,21 +255,15 @@ def main() -> None:
     )
     args = parser.parse_args()
     settings = load_settings()
-    broker = LocalBroker(settings)
-    started = broker.start()
-    try:
-        stamper = Stamper(mix_events(200_000))
-        with tempfile.TemporaryDirectory() as tmp, http_sink() as sink:
-            work = Path(tmp)
-            for run in range(args.runs):
-                cfg = delivering(bench_settings(settings, work), work, sink.webhook_url)
-                log = work / f"latency-{run}.log"
-                quiet = not args.keep_collector
-                result = offered_load(cfg, stamper, args.rate, args.seconds, log, quiet)
-                print(orjson.dumps(result).decode(), flush=True)
-    finally:
-        if started:
-            broker.stop()
+    stamper = Stamper(mix_events(200_000))
+    with LocalBroker(settings), tempfile.TemporaryDirectory() as tmp, http_sink() as sink:
+        work = Path(tmp)
+        for run in range(args.runs):
+            cfg = delivering(bench_settings(settings, work), work, sink.webhook_url)
+            log = work / f"latency-{run}.log"
+            quiet = not args.keep_collector
+            result = offered_load(cfg, stamper, args.rate, args.seconds, log, quiet)
+            print(orjson.dumps(result).decode(), flush=True)
 
 
 if __name__ == "__main__":

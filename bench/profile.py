@@ -60,9 +60,7 @@ def main() -> None:
     if spy is None:
         raise SystemExit("py-spy not found: pip install py-spy")
     settings = load_settings()
-    broker = LocalBroker(settings)
-    started = broker.start()
-    try:
+    with LocalBroker(settings):
         events = mix_events(args.events)
         with tempfile.TemporaryDirectory() as tmp, http_sink() as sink:
             work = Path(tmp)
@@ -79,9 +77,6 @@ def main() -> None:
                 print(top(raw))
                 if args.raw is not None:
                     shutil.copyfile(raw, args.raw)
-    finally:
-        if started:
-            broker.stop()
 
 
 if __name__ == "__main__":

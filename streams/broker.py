@@ -110,7 +110,16 @@ class LocalBroker:
         self.started_in = time.perf_counter() - t0
         return True
 
+    def __enter__(self) -> LocalBroker:
+        """``start()``; the ``with`` block's end stops only a broker this one started."""
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
     def stop(self, timeout: float = 30.0) -> None:
+        """Stop the process ``start()`` launched (nothing when an existing broker answered)."""
         proc, self.process = self.process, None
         if proc is None or proc.poll() is not None:
             return

@@ -27,6 +27,12 @@ def test_nothing_started_when_bootstrap_answers(kafka: Settings) -> None:
     assert broker.process is None
 
 
+def test_a_with_block_leaves_a_broker_it_did_not_start_running(kafka: Settings) -> None:
+    with LocalBroker(kafka) as broker:
+        assert broker.process is None
+    assert metadata_answers(kafka), "the session's broker was not stopped"
+
+
 def test_remote_bootstrap_that_is_down_is_not_started_locally() -> None:
     settings = Settings(kafka={"bootstrap_servers": "kafka.invalid:9092"})
     with pytest.raises(BrokerError, match="not a single local address"):
