@@ -113,6 +113,21 @@ def committed_reader(settings: Settings, *topics: str) -> AIOKafkaConsumer:
     )
 
 
+def high_watermark_reader(settings: Settings) -> AIOKafkaConsumer:
+    """A consumer of no group, only asked for end offsets as ``read_uncommitted`` sees them.
+
+    The high watermark above a ``read_committed`` end (the last stable offset) means records
+    a reader cannot see yet: a transaction open, or committed with its markers not yet
+    written, which after a broker restart takes a while.
+    """
+    return AIOKafkaConsumer(
+        **client_kwargs(settings.kafka),
+        group_id=None,
+        enable_auto_commit=False,
+        isolation_level="read_uncommitted",
+    )
+
+
 def stage_clients(settings: Settings, group_id: str) -> tuple[AIOKafkaConsumer, AIOKafkaProducer]:
     """A read-committed consumer and a transactional producer for one exactly-once stage.
 

@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from aiokafka import AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.errors import ConsumerStoppedError, KafkaError
 from mode import Service
 
@@ -41,7 +41,7 @@ from salespulse.kpis import KpiEngine, KpiValue
 from salespulse.kpis.compute import OpportunityScores, all_values, plan
 from salespulse.kpis.entities import Series
 from salespulse.settings import Settings
-from streams.kafka_client import partition_ids, stage_clients
+from streams.kafka_client import high_watermark_reader, partition_ids, stage_clients
 from streams.keyed_batches import KeyedBatches
 from streams.kpi_output import encode_anomaly, encode_value, publishable
 from streams.merge import PartitionMerge
@@ -104,6 +104,7 @@ class KpiService(KafkaStage):
         self._burst_start = 0.0
         self._idle = settings.kpi.idle_partition_seconds
         self._probed = 0.0  # monotonic time of the last end-offset probe
+        self._highs: AIOKafkaConsumer | None = None  # asks for the typed topic's high watermarks
         self._paused: set[int] = set()  # partitions not fetched while their buffer drains
         self.lag: dict[int, int] = {}  # messages behind the typed topic's end, per partition
         self.transactions_retried = metrics.transactions_retried
@@ -115,6 +116,8 @@ class KpiService(KafkaStage):
         await self._start_clients(*stage_clients(self.settings, self.group_id))
         assert self._consumer is not None and self._producer is not None
         self._batches = KeyedBatches(self._producer)
+        self._highs = high_watermark_reader(self.settings)
+        await self._highs.start()
         partitions = await partition_ids(self.settings, topic)
         self._tps = {p: TopicPartition(topic, p) for p in partitions}
         self._consumer.assign(list(self._tps.values()))
@@ -197,6 +200,7 @@ class KpiService(KafkaStage):
         are rarely empty and the answer is not needed.
         """
         assert self._merge is not None and self._consumer is not None
+        assert self._highs is not None
         held_back = False
 
         def not_asked_yet(partition: int) -> bool:
@@ -209,10 +213,16 @@ class KpiService(KafkaStage):
         now = time.monotonic()
         if not held_back and now - self._probed < 1.0:
             return
+        # ingest's answers are taken before the broker is asked: one given during the
+        # probe can be about records the probe's end offsets do not cover yet
+        quiet = {p: self._quiet(p, now) for p in self._tps}
+        tps = list(self._tps.values())
         positions = {p: await self._consumer.position(tp) for p, tp in self._tps.items()}
         # ask the broker: the fetcher's cached end offsets lag behind records it has buffered
         try:
-            ends = await self._consumer.end_offsets(list(self._tps.values()))
+            ends, highs = await asyncio.gather(
+                self._consumer.end_offsets(tps), self._highs.end_offsets(tps)
+            )
         except KafkaError as exc:  # broker away: release nothing until it answers again
             log.warning("end offsets unavailable, nothing released this round: %r", exc)
             return
@@ -223,19 +233,31 @@ class KpiService(KafkaStage):
             return
 
         def caught_up(p: int) -> bool:
-            """No unread data, and quiet for a while (a producer may still be writing)."""
-            stable = last_stable[p]
-            quiet_from = max(self._last_arrival[p], self._burst_start)
+            """Read to the end, nothing past it that is not readable yet, and quiet."""
+            stable, high = last_stable[p], highs.get(self._tps[p])
             return (
                 stable is not None
                 and positions[p] >= stable
-                and now - quiet_from >= self._idle
-                # ingest's answer must be younger than the quiet wait: a burst that began
-                # after it could have raw events of this partition not typed yet
-                and self.upstream_caught_up(p, quiet_from + self._idle)
+                # records beyond the stable end: a transaction open or its commit markers
+                # not written yet (seconds after a broker restart); ingest has already
+                # answered "typed" for them, and they may be older than the others' heads
+                and high is not None
+                and high <= stable
+                and quiet[p]
             )
 
         self._apply(self._merge.release(caught_up), (positions, last_stable))
+
+    def _quiet(self, partition: int, now: float) -> bool:
+        """No arrival for the idle wait, and ingest has nothing of it left to type.
+
+        Ingest's answer must be younger than the quiet wait: a burst that began after it
+        could have raw events of this partition not typed yet.
+        """
+        quiet_from = max(self._last_arrival[partition], self._burst_start)
+        return now - quiet_from >= self._idle and self.upstream_caught_up(
+            partition, quiet_from + self._idle
+        )
 
     def _apply(
         self, released: list[tuple[int, int, tuple[SalesEvent, Record]]], probe: object = None
@@ -468,6 +490,8 @@ class KpiService(KafkaStage):
         if not settled:  # e.g. a broker away: the next start replays and redoes it
             log.warning("KPI stage stopped with applied events uncommitted")
         await super().on_stop()
+        if self._highs is not None:
+            await self._highs.stop()
 
     async def _commit_settled(self) -> bool:
         """The transaction in flight, if any, ended and committed (bounded wait)."""
