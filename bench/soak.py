@@ -54,8 +54,6 @@ def _lag(port: int) -> float:
 
 def run(rate: float, minutes: float, sample: float, work: Path) -> dict[str, Any]:
     settings = isolated(load_settings(), f"soak-{int(time.time())}")
-    broker = LocalBroker(settings)
-    started = broker.start()
     limit = int(rate * minutes * 60)
     days = max(60, limit // EVENTS_PER_DAY + 1)  # anomalies land at 55-70 % of the period
     config = SimulationConfig(
@@ -63,7 +61,7 @@ def run(rate: float, minutes: float, sample: float, work: Path) -> dict[str, Any
     )  # a past start: events ahead of the wall clock would be dead-lettered as `future`
     events = simulate(config).events
     samples: list[dict[str, float]] = []
-    try:
+    with LocalBroker(settings):
         with http_sink() as slack:
             routing = work / "routing.yaml"
             routing.write_text(
@@ -118,9 +116,6 @@ def run(rate: float, minutes: float, sample: float, work: Path) -> dict[str, Any
                 proc_ctx.__exit__(None, None, None)
             bodies = slack.delivered()
             keys = slack.delivered_keys()
-    finally:
-        if started:
-            broker.stop()
     texts = [json.dumps(b, sort_keys=True) for b in bodies]
     return {
         "rate": rate,

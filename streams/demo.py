@@ -71,18 +71,14 @@ class _Producer(threading.Thread):
 def run_demo(
     settings: Settings, events: Iterable[Envelope], options: DemoOptions, console: Console
 ) -> None:
-    broker = LocalBroker(settings)
-    started = broker.start()
-    where = f"started in {broker.started_in:.1f}s" if started else "already running"
-    console.print(f"Kafka at [bold]{settings.kafka.bootstrap}[/] ({where})")
-    log = Path(settings.worker.data_dir) / "worker.log"
-    try:
+    with LocalBroker(settings) as broker:
+        started = broker.started_in is not None
+        where = f"started in {broker.started_in:.1f}s" if started else "already running"
+        console.print(f"Kafka at [bold]{settings.kafka.bootstrap}[/] ({where})")
+        log = Path(settings.worker.data_dir) / "worker.log"
         with http_sink() as slack, mail_sink() as mail:
             settings = _with_receivers(settings, slack, mail)
             _run(settings, events, options, console, log, slack, mail)
-    finally:
-        if started:
-            broker.stop()
 
 
 def _with_receivers(settings: Settings, slack: Sink, mail: MailSink) -> Settings:
