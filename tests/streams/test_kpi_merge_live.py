@@ -13,9 +13,7 @@ An open transaction here stands in for the unwritten markers: the reader sees th
 from __future__ import annotations
 
 import asyncio
-import time
 import uuid
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -29,16 +27,9 @@ from streams.kafka_client import client_kwargs, ensure_topics
 from streams.kpi_service import KpiService
 from streams.metrics import KpiMetrics
 from tests.support.kafka import isolated
+from tests.support.waiting import until
 
 pytestmark = pytest.mark.kafka
-
-
-async def _until(check: Callable[[], bool], timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise TimeoutError("condition not met in time")
-        await asyncio.sleep(0.05)
 
 
 async def test_a_partition_with_typed_records_not_readable_yet_holds_the_merge(
@@ -69,7 +60,7 @@ async def test_a_partition_with_typed_records_not_readable_yet_holds_the_merge(
         await asyncio.sleep(4 * idle + 2.0)
         assert service.engine.applied == 0, "released past a partition not readable yet"
         await txn.commit_transaction()
-        await _until(lambda: service.engine.applied + service.engine.late >= 2, timeout=30)
+        await until(lambda: service.engine.applied + service.engine.late >= 2, timeout=30)
     finally:
         await service.stop()
         await txn.stop()

@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,7 @@ from streams.kpi_service import KpiService
 from streams.metrics import IngestMetrics, KpiMetrics
 from streams.producer import produce
 from tests.support.kafka import free_port, isolated, read_topic
+from tests.support.waiting import until
 
 pytestmark = pytest.mark.kafka
 
@@ -95,18 +96,6 @@ class Outage:
 
 def _counter(value: Any) -> float:
     return float(value._value.get())
-
-
-async def _until(condition: Callable[[], Awaitable[bool] | bool], timeout: float = 180) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = condition()
-        if isinstance(result, Awaitable):
-            result = await result
-        if result:
-            return
-        assert time.monotonic() < deadline, "condition not reached"
-        await asyncio.sleep(0.2)
 
 
 async def test_ingest_types_every_event_once_after_the_broker_stopped_in_its_transaction(
@@ -176,7 +165,7 @@ async def test_the_kpi_stage_publishes_every_change_after_the_broker_stopped_in_
                 tp.partition: ends[tp] for tp in tps
             }
 
-        await _until(all_committed, timeout=90)
+        await until(all_committed, timeout=90)
         outage.wait_back()
         published = await read_topic(settings, settings.kpi.topic, 10**9, timeout=8)
     finally:
