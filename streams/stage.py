@@ -92,6 +92,7 @@ class KafkaStage(Service):
         if old is not None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(old.stop(), _CLOSE_SECONDS)
+            _forget_transaction_error(old)
         producer = await self._retrying(self._started_producer)
         self._producer = producer
         log.info("%s: producer renewed", self.group_id)
@@ -151,3 +152,20 @@ class KafkaStage(Service):
             await self._consumer.stop()
         if self._producer is not None:
             await self._producer.stop()
+
+
+def _forget_transaction_error(producer: AIOKafkaProducer) -> None:
+    """Mark the error a dead producer left on its transaction waiter as handled.
+
+    When the sender task dies (a coordinator still loading after a broker restart),
+    aiokafka also sets the error on a future that nothing awaits. The stage has already
+    handled that error, but asyncio logged it a second time, with its traceback, as
+    "Future exception was never retrieved" when the future was collected. That log
+    call, run from a finalizer, once broke a test run on CPython 3.11.7 in the middle
+    of pytest's assertion rewriting ("AST constructor recursion depth mismatch").
+    The future is aiokafka's private state, so it is read defensively.
+    """
+    manager = getattr(producer, "_txn_manager", None)
+    waiter = getattr(manager, "_transaction_waiter", None)
+    if isinstance(waiter, asyncio.Future) and waiter.done() and not waiter.cancelled():
+        waiter.exception()
