@@ -61,6 +61,8 @@ _MONEY = (
     "churned_mrr",
     "spend",
 )
+#: the counters a packed day keeps (``salespulse.kpis.days``), in its row's order
+PACKED = _COUNTS + _MONEY
 
 
 @dataclass(slots=True)

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 from datetime import date, timedelta
 
 from salespulse.kpis import formulas as f
-from salespulse.kpis.calendar import WINDOWS, days, period_label, previous, window
+from salespulse.kpis.calendar import WINDOWS, period_label, previous, window
 from salespulse.kpis.cells import DayCell, money
 from salespulse.kpis.engine import KpiEngine
 from salespulse.kpis.entities import OpportunityState, Series
@@ -38,11 +38,9 @@ def _closed_span(engine: KpiEngine, series: Series, start: date, end: date) -> D
     if hit is not None and hit[0] == version:
         return hit[1]
     total = DayCell()
-    cells = engine.cells.get(series, {})
-    for day in days(start, end):
-        cell = cells.get(day)
-        if cell is not None:
-            total.add(cell)
+    cells = engine.cells.get(series)
+    if cells is not None:
+        cells.add_span(total, start, end)
     if total.cycle_days:
         # kept sorted: a window's median then sorts this run plus today's few samples
         total.cycle_days = array("d", sorted(total.cycle_days))
@@ -57,7 +55,7 @@ class SeriesView:
 
     def __init__(self, engine: KpiEngine, series: Series, as_of: date) -> None:
         self.engine, self.series, self.as_of = engine, series, as_of
-        self._cells = engine.cells.get(series, {})
+        self._cells = engine.cells.get(series)
         self._cache: dict[tuple[date, date], DayCell] = {}
         self._week_start = engine.config.week_start_index
 
@@ -82,11 +80,8 @@ class SeriesView:
             closed_end = min(end, today - timedelta(days=1))
             out.add(_closed_span(self.engine, self.series, start, closed_end))
             first = closed_end + timedelta(days=1)
-        if first <= end:
-            for day in days(first, end):
-                cell = self._cells.get(day)
-                if cell is not None:
-                    out.add(cell)
+        if first <= end and self._cells is not None:
+            self._cells.add_span(out, first, end)
         return out
 
     def window(self, name: str) -> DayCell:

@@ -17,6 +17,7 @@ from salespulse.events import payloads as p
 from salespulse.kpis.calendar import local_day
 from salespulse.kpis.cells import SCALE, DayCell, SeriesTotals, units
 from salespulse.kpis.config import KpiConfig
+from salespulse.kpis.days import SeriesDays
 from salespulse.kpis.entities import (
     CustomerState,
     DimsCache,
@@ -52,7 +53,7 @@ class KpiEngine:
         self._grace = timedelta(seconds=config.grace_seconds)
         self.watermark: datetime | None = None
         self.first_day: date | None = None
-        self.cells: dict[Series, dict[date, DayCell]] = {}
+        self.cells: dict[Series, SeriesDays] = {}
         self.totals: dict[Series, SeriesTotals] = {}
         self.payers: dict[Series, Payers] = {}
         self.leads: dict[str, LeadState] = {}
@@ -127,8 +128,19 @@ class KpiEngine:
         self._handlers[event.type](event.data, moment, day)
         self.applied += 1
         if new_day:  # the horizon moves with today only (asked per event: 3 % of the time)
+            self._pack()
             self._evict(day)
         return True
+
+    def _pack(self) -> None:
+        """Pack the days no on-time event lands on any more: before the watermark's day,
+        less the grace (``salespulse.kpis.days``)."""
+        if self.watermark is None:
+            return
+        settled = local_day(self.watermark - self._grace, self._zone)
+        for days in self.cells.values():
+            if days.open:
+                days.pack(settled)
 
     # ----------------------------------------------------------------- storage
     def _cell(self, series: Series, day: date) -> DayCell | None:
@@ -136,15 +148,27 @@ class KpiEngine:
         if days is None:
             if not self._admit(series):
                 return None
-            days = self.cells[series] = {}
+            days = self.cells[series] = SeriesDays()
             self.totals[series] = SeriesTotals()
+        self._touch(series, day)
+        return days.cell(day)
+
+    def _touch(self, series: Series, day: date) -> None:
         self.touched.add(series)
         if self._today is not None and day < self._today:
             self.past_version[series] = self.past_version.get(series, 0) + 1
-        cell = days.get(day)
-        if cell is None:
-            cell = days[day] = DayCell()
-        return cell
+
+    def _add(self, dims: tuple[Series, ...], day: date, name: str, amount: int) -> None:
+        """Add to one counter of ``day`` in each series: in place when the day is packed
+        (``SeriesDays.add_packed``), through its cell otherwise."""
+        for series in dims:
+            days = self.cells.get(series)
+            if days is not None and days.add_packed(day, name, amount):
+                self._touch(series, day)
+                continue
+            cell = self._cell(series, day)
+            if cell is not None:
+                setattr(cell, name, getattr(cell, name) + amount)
 
     def _cells(self, dims: tuple[Series, ...], day: date) -> list[DayCell]:
         """``_cell`` for each series, inlined for the series already known (every event)."""
@@ -161,10 +185,8 @@ class KpiEngine:
             touched.add(series)
             if past:
                 self.past_version[series] = self.past_version.get(series, 0) + 1
-            cell = days.get(day)
-            if cell is None:
-                cell = days[day] = DayCell()
-            out.append(cell)
+            cell = days.open.get(day)
+            out.append(days.cell(day) if cell is None else cell)
         return out
 
     def _admit(self, series: Series) -> bool:
@@ -186,8 +208,7 @@ class KpiEngine:
         self._evicted_before = horizon
         self.closed_spans.clear()
         for days in self.cells.values():
-            for old in [d for d in days if d < horizon]:
-                del days[old]
+            days.evict(horizon)
         for payers in self.payers.values():
             payers.evict(horizon.toordinal())
         if self._oldest_lead is not None and self._oldest_lead < horizon:
@@ -398,8 +419,7 @@ class KpiEngine:
         lead = self.leads.get(d.lead_id) if d.lead_id else None
         if lead is not None and not lead.converted:
             lead.converted = True
-            for cell in self._cells(lead.dims, lead.day):
-                cell.leads_converted += 1
+            self._add(lead.dims, lead.day, "leads_converted", 1)
 
     def _customer_churned(self, d: p.CustomerChurned, moment: datetime, day: date) -> None:
         customer = self.customers.get(d.customer_id)
@@ -426,8 +446,7 @@ class KpiEngine:
         share = units((d.amount / n).quantize(_QUANTUM, rounding=ROUND_HALF_EVEN))
         for i in range(n):
             amount = share if i < n - 1 else total - share * (n - 1)
-            for cell in self._cells(dims, d.period_start + timedelta(days=i)):
-                cell.spend += amount
+            self._add(dims, d.period_start + timedelta(days=i), "spend", amount)
 
     def _target_set(self, d: p.TargetSet, moment: datetime, day: date) -> None:
         dim = d.scope.dimension.value

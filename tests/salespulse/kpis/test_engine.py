@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import pickle
+from datetime import timedelta
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -83,3 +84,18 @@ def test_leads_older_than_the_retention_are_forgotten_and_no_others() -> None:
     assert set(engine.leads) == {"L2", "L3", "L4", "L5"}, "L2 is 120 days old, not older"
     engine.apply(_lead(6, "a", "2026-07-01T10:00:00+03:00"))  # type: ignore[arg-type]
     assert set(engine.leads) == {"L3", "L4", "L5", "L6"}
+
+
+def test_settled_days_are_packed_and_late_conversions_land_in_them() -> None:
+    engine = KpiEngine(KpiConfig())
+    for event in simulate(SimulationConfig(seed=3, days=40, scale=0.2)).events:
+        engine.apply(event)
+    assert engine.watermark is not None and engine.as_of is not None
+    company = engine.cells[("company", "all")]
+    # the days an on-time event may still land on stay cells; every earlier day is packed
+    assert len(company) >= 40 and 1 <= len(company.open) <= 2
+    assert min(company.open) >= engine.as_of - timedelta(days=1)
+    converted = sum(lead.converted for lead in engine.leads.values())
+    cells = list(company.values())
+    assert converted and sum(c.leads_converted for c in cells) == converted
+    assert sum(c.leads for c in cells) == len(engine.leads)
