@@ -218,14 +218,17 @@ class KpiService(KafkaStage):
         quiet = {p: self._quiet(p, now) for p in self._tps}
         tps = list(self._tps.values())
         positions = {p: await self._consumer.position(tp) for p, tp in self._tps.items()}
-        # ask the broker: the fetcher's cached end offsets lag behind records it has buffered
+        # ask the broker: the fetcher's cached end offsets lag behind records it has buffered;
+        # the lag alone needs no high watermarks, only the merge's question does
+        asks = [self._consumer.end_offsets(tps)]
+        if held_back:
+            asks.append(self._highs.end_offsets(tps))
         try:
-            ends, highs = await asyncio.gather(
-                self._consumer.end_offsets(tps), self._highs.end_offsets(tps)
-            )
+            answers = await asyncio.gather(*asks)
         except KafkaError as exc:  # broker away: release nothing until it answers again
             log.warning("end offsets unavailable, nothing released this round: %r", exc)
             return
+        ends, highs = answers[0], answers[-1]
         self._probed = now
         last_stable = {p: ends.get(tp) for p, tp in self._tps.items()}
         self.lag = {p: max(0, (last_stable[p] or 0) - positions[p]) for p in self._tps}
@@ -489,9 +492,11 @@ class KpiService(KafkaStage):
                 log.info("KPI stage: the last publish committed on stop")
         if not settled:  # e.g. a broker away: the next start replays and redoes it
             log.warning("KPI stage stopped with applied events uncommitted")
-        await super().on_stop()
-        if self._highs is not None:
-            await self._highs.stop()
+        try:
+            await super().on_stop()
+        finally:  # the high-watermark reader is closed whatever closing the others raised
+            if self._highs is not None:
+                await self._highs.stop()
 
     async def _commit_settled(self) -> bool:
         """The transaction in flight, if any, ended and committed (bounded wait)."""

@@ -148,10 +148,14 @@ class KafkaStage(Service):
         log.warning("%s: broker unavailable (%r), retrying", self.group_id, error)
 
     async def on_stop(self) -> None:
-        if self._consumer is not None:
-            await self._consumer.stop()
-        if self._producer is not None:
-            await self._producer.stop()
+        """Close both clients: the producer too when closing the consumer raised (its
+        connections and sender task would outlive the stage)."""
+        try:
+            if self._consumer is not None:
+                await self._consumer.stop()
+        finally:
+            if self._producer is not None:
+                await self._producer.stop()
 
 
 def _forget_transaction_error(producer: AIOKafkaProducer) -> None:

@@ -97,3 +97,31 @@ def test_a_stage_catching_up_publishes_a_smaller_share_of_its_time() -> None:
     assert service._interval() == 0.05 / CATCH_UP_SHARE, "a backlog waits in the merge"
     service._publish_cost = 0.001
     assert service._interval() == service.settings.kpi.publish_seconds, "never below it"
+
+
+class _Offsets:
+    """Answers position and end offsets; records which of them were asked."""
+
+    def __init__(self, end: int) -> None:
+        self.end, self.asked = end, 0
+
+    async def position(self, tp: TopicPartition) -> int:
+        return 3
+
+    async def end_offsets(self, tps: list[TopicPartition]) -> dict[TopicPartition, int]:
+        self.asked += 1
+        return {tp: self.end for tp in tps}
+
+
+def test_the_lag_probe_asks_for_high_watermarks_only_when_the_merge_waits() -> None:
+    service = KpiService(Settings(), KpiMetrics.create(CollectorRegistry()))
+    consumer, highs = _Offsets(end=10), _Offsets(end=12)
+    service._consumer, service._highs = consumer, highs  # type: ignore[assignment]
+    service._tps = {0: TopicPartition("typed", 0)}
+    service._last_arrival = {0: time.monotonic()}
+    service._merge = PartitionMerge(())  # type: ignore[assignment]  # nothing to wait for
+    asyncio.run(service._release())  # the once-a-second probe, for the lag metric
+    assert service.lag == {0: 7} and (consumer.asked, highs.asked) == (1, 0)
+    service._merge = PartitionMerge((0,))  # type: ignore[assignment]  # partition 0 empty
+    asyncio.run(service._release())
+    assert service.starved and (consumer.asked, highs.asked) == (2, 1)
