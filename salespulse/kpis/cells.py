@@ -63,6 +63,8 @@ _MONEY = (
 )
 #: the counters a packed day keeps (``salespulse.kpis.days``), in its row's order
 PACKED = _COUNTS + _MONEY
+#: the first ``PACKED_COUNTS`` of them count things; the rest are money
+PACKED_COUNTS = len(_COUNTS)
 
 
 @dataclass(slots=True)

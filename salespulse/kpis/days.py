@@ -5,20 +5,23 @@ A day held as a cell cost ~890 bytes at 16 days of history (measured on the
 benchmark's mix): the object (248), its integers beyond the small-int cache (~210),
 and the arrays of its cycle samples and stage sums (~330, a 64-byte header each). A
 series keeps up to ``retention_days`` (200) days. Once no on-time event can land on
-a day, its 23 counters become one row of a signed 64-bit array, and its samples and
-stage sums go to the end of per-series arrays shared by all its packed days, with
-their counts in a small row of 32-bit integers. A cycle sample is held as whole
-seconds (4 bytes) when that gives back the same float, as it does for second-precise
-event times.
+a day, its 11 money counters become a row of a signed 64-bit array, and its 12 counts
+a row of a 32-bit one (64-bit for the whole series once a count does not fit). Its
+samples and stage sums go to the end of per-series arrays shared by all its packed
+days, with their counts in a small row of 32-bit integers. A cycle sample is held as
+whole seconds (4 bytes) when that gives back the same float, as it does for
+second-precise event times.
 
 A write to a packed day is mostly one counter (a lead converted weeks after it was
 created, spend spread over a past period): ``add_packed`` adds it in the row. Any
-other write unpacks the day, and the next new day packs it again. Values are the
+other write unpacks the day, and the next settled day packs it again. Values are the
 same whichever form a day is in: samples and stage sums are added in day order, so
 their float sums come out as a day-by-day sum gives them.
 
 A counter beyond a signed 64-bit integer (money is in ten-thousandths: more than
-922 trillion of a currency in one day of one series) keeps its day unpacked.
+922 trillion of a currency in one day of one series) keeps its day unpacked. Money
+stays 64-bit: in ten-thousandths, 32 bits end at 214,748 of a currency, which every
+series of the benchmark's mix passed within its 16 days (measured).
 """
 
 from __future__ import annotations
@@ -28,15 +31,19 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 from datetime import date
 
-from salespulse.kpis.cells import PACKED, DayCell
+from salespulse.kpis.cells import PACKED, PACKED_COUNTS, DayCell
 
 WIDTH = len(PACKED)
+#: a packed day's row of counts (``_counts``) and of money (``_money``)
+COUNTS, MONEY = PACKED_COUNTS, WIDTH - PACKED_COUNTS
+_COUNT_NAMES, _MONEY_NAMES = PACKED[:COUNTS], PACKED[COUNTS:]
 _COLUMN = {name: j for j, name in enumerate(PACKED)}
 #: per packed day, in ``_meta``: samples held as seconds, samples held as float days,
 #: stages, and 1 + the index of its stage names in ``_names`` (0: none)
 _SECONDS, _FLOATS, _STAGES, _NAMES, META = 0, 1, 2, 3, 4
 _DAY = 86400
 _INT32 = 2**31
+_INT64 = 2**63
 
 
 def _as_seconds(samples: array[float]) -> array[int] | None:
@@ -51,12 +58,23 @@ def _as_seconds(samples: array[float]) -> array[int] | None:
 class SeriesDays:
     """A mapping of day to cell for one series; ``open`` holds the unpacked days."""
 
-    __slots__ = ("open", "_ordinals", "_rows", "_meta", "_seconds", "_floats", "_sums", "_names")
+    __slots__ = (
+        "open",
+        "_ordinals",
+        "_counts",
+        "_money",
+        "_meta",
+        "_seconds",
+        "_floats",
+        "_sums",
+        "_names",
+    )
 
     def __init__(self) -> None:
         self.open: dict[date, DayCell] = {}
         self._ordinals: array[int] = array("i")  # packed days, ascending
-        self._rows: array[int] = array("q")  # WIDTH counters per packed day, same order
+        self._counts: array[int] = array("i")  # COUNTS counts per packed day, same order
+        self._money: array[int] = array("q")  # MONEY amounts per packed day, same order
         self._meta: array[int] = array("i")  # META counts per packed day, same order
         self._seconds: array[int] = array("i")  # cycle samples, in day order
         self._floats: array[float] = array("d")  # cycle samples not whole seconds
@@ -81,20 +99,27 @@ class SeriesDays:
         i = self._index(day.toordinal())
         if i is None:
             return False
-        try:
-            self._rows[i * WIDTH + _COLUMN[name]] += amount
-        except OverflowError:
+        j = _COLUMN[name]
+        if j < COUNTS:
+            rows, k = self._counts, i * COUNTS + j
+        else:
+            rows, k = self._money, i * MONEY + j - COUNTS
+        value = rows[k] + amount
+        if not -_INT64 <= value < _INT64:
             return False
+        if rows.typecode == "i" and not -_INT32 <= value < _INT32:
+            rows = self._counts = array("q", rows)  # the series' counts widen
+        rows[k] = value
         return True
 
     def pack(self, before: date) -> None:
         """Pack the open days before ``before`` (no on-time event lands on them)."""
         for day in sorted(d for d in self.open if d < before):
             cell = self.open[day]
-            try:
-                row = array("q", [getattr(cell, name) for name in PACKED])
-            except OverflowError:
+            rows = self._rows([getattr(cell, name) for name in PACKED])
+            if rows is None:
                 continue  # beyond 64 bits: the day stays a cell, exact
+            counts, money = rows
             del self.open[day]
             ordinal = day.toordinal()
             i = bisect_left(self._ordinals, ordinal)
@@ -112,7 +137,8 @@ class SeriesDays:
                 names = 1 + self._names.index(cell.stage_names)
             at_seconds, at_floats, at_sums = self._offsets(i)
             self._ordinals.insert(i, ordinal)
-            self._rows[i * WIDTH : i * WIDTH] = row
+            self._counts[i * COUNTS : i * COUNTS] = counts
+            self._money[i * MONEY : i * MONEY] = money
             self._meta[i * META : i * META] = array(
                 "i", (len(seconds), len(floats), len(sums) // 2, names)
             )
@@ -128,7 +154,8 @@ class SeriesDays:
         if n:
             seconds, floats, sums = self._offsets(n)
             del self._ordinals[:n]
-            del self._rows[: n * WIDTH]
+            del self._counts[: n * COUNTS]
+            del self._money[: n * MONEY]
             del self._meta[: n * META]
             del self._seconds[:seconds]
             del self._floats[:floats]
@@ -141,11 +168,15 @@ class SeriesDays:
         lo = bisect_left(ordinals, start.toordinal())
         hi = bisect_right(ordinals, end.toordinal(), lo)
         if hi > lo:
-            rows, base, stop = self._rows, lo * WIDTH, hi * WIDTH
-            for j, name in enumerate(PACKED):
-                column = sum(rows[base + j : stop : WIDTH])
-                if column:
-                    setattr(total, name, getattr(total, name) + column)
+            for rows, width, names in (
+                (self._counts, COUNTS, _COUNT_NAMES),
+                (self._money, MONEY, _MONEY_NAMES),
+            ):
+                base, stop = lo * width, hi * width
+                for j, name in enumerate(names):
+                    column = sum(rows[base + j : stop : width])
+                    if column:
+                        setattr(total, name, getattr(total, name) + column)
         pos = lo
         for day in sorted(d for d in self.open if start <= d <= end):
             cut = bisect_left(ordinals, day.toordinal(), pos, hi)
@@ -192,6 +223,22 @@ class SeriesDays:
         return f"SeriesDays({len(self.open)} open, {len(self._ordinals)} packed)"
 
     # ----------------------------------------------------------------- internal
+    def _rows(self, counters: list[int]) -> tuple[array[int], array[int]] | None:
+        """A day's counters (in ``PACKED`` order) as its rows of counts and of money,
+        widening the series' counts to 64 bits when they need it; None when a counter
+        does not fit in 64 bits."""
+        try:
+            money = array("q", counters[COUNTS:])
+            counts = array("q", counters[:COUNTS])
+        except OverflowError:
+            return None
+        if self._counts.typecode == "i":
+            try:
+                return array("i", counts), money
+            except OverflowError:
+                self._counts = array("q", self._counts)
+        return counts, money
+
     def _index(self, ordinal: int) -> int | None:
         ordinals = self._ordinals
         i = bisect_left(ordinals, ordinal)
@@ -250,14 +297,19 @@ class SeriesDays:
         if i is None:
             return None
         cell = DayCell()
-        for name, value in zip(PACKED, self._rows[i * WIDTH : (i + 1) * WIDTH], strict=True):
+        for name, value in zip(
+            _COUNT_NAMES, self._counts[i * COUNTS : (i + 1) * COUNTS], strict=True
+        ):
+            setattr(cell, name, value)
+        for name, value in zip(_MONEY_NAMES, self._money[i * MONEY : (i + 1) * MONEY], strict=True):
             setattr(cell, name, value)
         self._add_extras(cell, i, i + 1)
         if remove:
             seconds, floats, sums = self._offsets(i)
             meta = self._meta[i * META : (i + 1) * META]
             del self._ordinals[i]
-            del self._rows[i * WIDTH : (i + 1) * WIDTH]
+            del self._counts[i * COUNTS : (i + 1) * COUNTS]
+            del self._money[i * MONEY : (i + 1) * MONEY]
             del self._meta[i * META : (i + 1) * META]
             del self._seconds[seconds : seconds + meta[_SECONDS]]
             del self._floats[floats : floats + meta[_FLOATS]]

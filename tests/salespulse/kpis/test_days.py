@@ -16,7 +16,8 @@ WRITES = st.lists(
     st.tuples(
         st.integers(0, 20),
         st.sampled_from(PACKED),
-        st.integers(-(10**16), 10**16),
+        # small amounts keep a series' counts 32-bit, large ones widen them
+        st.integers(-1000, 1000) | st.integers(-(10**16), 10**16),
         # cycle samples: whole seconds (packed as such) or not
         st.none()
         | st.integers(0, 400 * 86400).map(lambda s: s / 86400)
@@ -99,6 +100,30 @@ def test_a_counter_beyond_64_bits_keeps_its_day_a_cell() -> None:
     total = DayCell()
     days.add_span(total, START, START + timedelta(days=1))
     assert total.order_revenue == 2**64 - 1
+
+
+def test_counts_are_32_bit_until_one_needs_64_and_money_is_64_bit() -> None:
+    days = SeriesDays()
+    for offset in range(3):
+        cell = days.cell(START + timedelta(days=offset))
+        cell.orders, cell.order_revenue = 2**31 - 1, 2**40
+    days.pack(START + timedelta(days=2))
+    assert (days._counts.typecode, days._money.typecode) == ("i", "q")
+
+    assert days.add_packed(START, "orders", 1)  # 2**31: the series' counts widen
+    assert days._counts.typecode == "q"
+    days.pack(START + timedelta(days=3))  # a day that fits 32 bits joins 64-bit rows
+    assert not days.open
+    total = DayCell()
+    days.add_span(total, START, START + timedelta(days=2))
+    assert total.orders == 3 * (2**31 - 1) + 1 and total.order_revenue == 3 * 2**40
+
+    first = SeriesDays()
+    first.cell(START).leads = -(2**40)  # the first day packed already needs 64 bits
+    first.pack(START + timedelta(days=1))
+    assert first._counts.typecode == "q" and first.get(START) == DayCell(leads=-(2**40))
+    assert not first.add_packed(START, "leads", -(2**63))  # beyond 64 bits: not in place
+    assert first.get(START) == DayCell(leads=-(2**40))
 
 
 def test_eviction_forgets_packed_and_open_days() -> None:
