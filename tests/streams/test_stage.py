@@ -110,10 +110,13 @@ async def test_ingest_types_every_event_once_after_the_broker_stopped_in_its_tra
     outage = Outage(broker)
     forward = service._forward
 
-    async def forward_then_stop_the_broker(producer: Any, partition: int, records: list[Any]):
-        await forward(producer, partition, records)
+    async def forward_then_stop_the_broker(
+        producer: Any, partition: int, records: list[Any], sent: list[Any]
+    ) -> None:
+        await forward(producer, partition, records, sent)
         if _counter(metrics.messages) >= len(stream) // 3:
-            await outage(producer)  # the batch's records are sent; its offsets and commit not
+            await asyncio.gather(*sent)  # the batch's records are written, not its offsets
+            await outage(producer)  # nor its commit
 
     service._forward = forward_then_stop_the_broker  # type: ignore[method-assign]
     await service.start()
