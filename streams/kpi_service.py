@@ -228,7 +228,7 @@ class KpiService(KafkaStage):
         except KafkaError as exc:  # broker away: release nothing until it answers again
             log.warning("end offsets unavailable, nothing released this round: %r", exc)
             return
-        ends, highs = answers[0], answers[-1]
+        ends, highs = answers[0], (answers[1] if held_back else {})
         self._probed = now
         last_stable = {p: ends.get(tp) for p, tp in self._tps.items()}
         self.lag = {p: max(0, (last_stable[p] or 0) - positions[p]) for p in self._tps}
