@@ -108,7 +108,7 @@ class SeriesDays:
         if not -_INT64 <= value < _INT64:
             return False
         if rows.typecode == "i" and not -_INT32 <= value < _INT32:
-            rows = self._counts = array("q", rows)  # the series' counts widen
+            rows = self._widen_counts()
         rows[k] = value
         return True
 
@@ -168,10 +168,7 @@ class SeriesDays:
         lo = bisect_left(ordinals, start.toordinal())
         hi = bisect_right(ordinals, end.toordinal(), lo)
         if hi > lo:
-            for rows, width, names in (
-                (self._counts, COUNTS, _COUNT_NAMES),
-                (self._money, MONEY, _MONEY_NAMES),
-            ):
+            for rows, width, names in self._groups():
                 base, stop = lo * width, hi * width
                 for j, name in enumerate(names):
                     column = sum(rows[base + j : stop : width])
@@ -236,8 +233,17 @@ class SeriesDays:
             try:
                 return array("i", counts), money
             except OverflowError:
-                self._counts = array("q", self._counts)
+                self._widen_counts()
         return counts, money
+
+    def _widen_counts(self) -> array[int]:
+        """The series' counts as 64-bit from now on (one of them needs it)."""
+        self._counts = array("q", self._counts)
+        return self._counts
+
+    def _groups(self) -> tuple[tuple[array[int], int, tuple[str, ...]], ...]:
+        """Each row array with its width and its counters' names."""
+        return (self._counts, COUNTS, _COUNT_NAMES), (self._money, MONEY, _MONEY_NAMES)
 
     def _index(self, ordinal: int) -> int | None:
         ordinals = self._ordinals
@@ -297,12 +303,9 @@ class SeriesDays:
         if i is None:
             return None
         cell = DayCell()
-        for name, value in zip(
-            _COUNT_NAMES, self._counts[i * COUNTS : (i + 1) * COUNTS], strict=True
-        ):
-            setattr(cell, name, value)
-        for name, value in zip(_MONEY_NAMES, self._money[i * MONEY : (i + 1) * MONEY], strict=True):
-            setattr(cell, name, value)
+        for rows, width, names in self._groups():
+            for name, value in zip(names, rows[i * width : (i + 1) * width], strict=True):
+                setattr(cell, name, value)
         self._add_extras(cell, i, i + 1)
         if remove:
             seconds, floats, sums = self._offsets(i)
