@@ -27,6 +27,8 @@ class DailyJudge:
         self.monitor = monitor
         self.last_judged: date | None = None
         self._next_due: datetime | None = None  # watermark at which the next day closes
+        #: the engine's first day ``_next_due`` was worked out for, before any day is judged
+        self._due_from: date | None = None
 
     def closed_until(self, engine: KpiEngine) -> date | None:
         """The last local day that is over, grace included."""
@@ -36,16 +38,33 @@ class DailyJudge:
         return settled.astimezone(engine.config.zone).date() - timedelta(days=1)
 
     def due(self, engine: KpiEngine) -> bool:
-        """Cheap enough to ask after every event: one comparison once a day was judged."""
+        """Cheap enough to ask after every event: one comparison of the watermark.
+
+        Before the first day is judged, the moment it closes depends on the engine's
+        first day, which an on-time event of an earlier day can still move back; it is
+        worked out again only then. Working it out on every event (the local date of the
+        watermark less the grace) took 1.5 µs against 0.08, measured, for every event of
+        a backfill's or a start's first day: the benchmark's opening snapshot is 30 % of
+        its events.
+        """
         watermark = engine.watermark
         if watermark is None:
             return False
-        if self._next_due is not None:
-            return watermark >= self._next_due
-        closed = self.closed_until(engine)
-        if closed is None or engine.first_day is None:
-            return False
-        return closed >= engine.first_day if self.last_judged is None else closed > self.last_judged
+        if self.last_judged is None and self._due_from != engine.first_day:
+            if engine.first_day is None:
+                return False
+            self._due_from = engine.first_day
+            self._next_due = self._closing(engine, engine.first_day)
+        return self._next_due is not None and watermark >= self._next_due
+
+    @staticmethod
+    def _closing(engine: KpiEngine, day: date) -> datetime:
+        """The watermark at which local ``day`` is over, grace included (absolute time:
+        adding to an aware local time would be wall-clock arithmetic)."""
+        after = datetime.combine(day + timedelta(days=1), time.min).replace(
+            tzinfo=engine.config.zone
+        )
+        return after.astimezone(UTC) + timedelta(seconds=engine.config.grace_seconds)
 
     def judge(self, engine: KpiEngine) -> list[AnomalyRecord]:
         """Records of every day closed since the last call (one day in steady state)."""
@@ -68,9 +87,5 @@ class DailyJudge:
             self.last_judged = day
             day += timedelta(days=1)
         if self.last_judged is not None:
-            after = datetime.combine(self.last_judged + timedelta(days=2), time.min)
-            grace = timedelta(seconds=engine.config.grace_seconds)
-            # absolute time: adding to an aware local time would be wall-clock arithmetic
-            local = after.replace(tzinfo=engine.config.zone)
-            self._next_due = local.astimezone(UTC) + grace
+            self._next_due = self._closing(engine, self.last_judged + timedelta(days=1))
         return records

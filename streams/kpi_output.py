@@ -14,18 +14,21 @@ SeriesId = tuple[str, str, str, str]
 
 
 def publishable(values: Iterable[KpiValue], current: dict[SeriesId, KpiValue]) -> list[KpiValue]:
-    """Values whose value, numerator or denominator differ from the last published one."""
+    """Values whose as-of day, value, numerator or denominator differ from the last
+    published one.
+
+    Slices of the named tuple (its first four fields are the series id, the last four
+    what is compared): a publish asks this of ~4,500 values, and building the id and the
+    compared fields attribute by attribute took 1.15 µs a value (measured, 5.3 ms a
+    publish at 1,000 events/s).
+    """
     changed = []
+    get = current.get
     for value in values:
-        old = current.get(value.series_id)
-        if old is None or (old.value, old.numerator, old.denominator, old.as_of) != (
-            value.value,
-            value.numerator,
-            value.denominator,
-            value.as_of,
-        ):
+        old = get(value[:4])
+        if old is None or old[4:] != value[4:]:
             changed.append(value)
-            current[value.series_id] = value
+            current[value[:4]] = value
     return changed
 
 
@@ -34,8 +37,16 @@ def encode_anomaly(record: AnomalyRecord) -> tuple[bytes, bytes]:
     return record.fingerprint.encode(), record.model_dump_json().encode()
 
 
-def encode_value(value: KpiValue, watermark: datetime | None) -> tuple[bytes, bytes]:
-    """Key ``kpi|dimension|key|window`` (compaction keeps the latest), JSON value."""
+def encode_value(value: KpiValue, watermark: str | None) -> tuple[bytes, bytes]:
+    """Key ``kpi|dimension|key|window`` (compaction keeps the latest), JSON value.
+
+    ``watermark`` comes formatted (``watermark_text``): one publish encodes ~2,300
+    values with the same watermark, and formatting it for each was 1.4 µs of ~3.6.
+    """
     body = value.to_dict()
-    body["watermark"] = watermark.isoformat() if watermark else None
-    return "|".join(value.series_id).encode(), orjson.dumps(body)
+    body["watermark"] = watermark
+    return "|".join(value[:4]).encode(), orjson.dumps(body)
+
+
+def watermark_text(watermark: datetime | None) -> str | None:
+    return watermark.isoformat() if watermark else None

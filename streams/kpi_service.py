@@ -43,7 +43,7 @@ from salespulse.kpis.entities import Series
 from salespulse.settings import Settings
 from streams.kafka_client import high_watermark_reader, partition_ids, stage_clients
 from streams.keyed_batches import KeyedBatches
-from streams.kpi_output import encode_anomaly, encode_value, publishable
+from streams.kpi_output import encode_anomaly, encode_value, publishable, watermark_text
 from streams.merge import PartitionMerge
 from streams.metrics import KpiMetrics
 from streams.stage import STOP_SECONDS, KafkaStage
@@ -373,8 +373,9 @@ class KpiService(KafkaStage):
         touched, self.engine.touched = self.engine.touched, set()
         changed, self._publish_cost = await self._changed_values(sorted(touched))
         watermark = self.engine.watermark
+        stamp = watermark_text(watermark)
         outputs = [
-            (self.settings.kpi.topic, [encode_value(v, watermark) for v in changed]),
+            (self.settings.kpi.topic, [encode_value(v, stamp) for v in changed]),
             (self.settings.detectors.topic, [encode_anomaly(a) for a in self._anomalies]),
             (
                 self.settings.topics.dlq,

@@ -190,6 +190,31 @@ def test_nothing_is_due_before_the_first_day_closes(engine: KpiEngine, monitor: 
     assert not judge.due(engine)
 
 
+def test_the_first_day_moved_back_by_an_on_time_event_closes_earlier(
+    engine: KpiEngine, monitor: SpyMonitor
+) -> None:
+    """Before any day is judged, ``due`` follows the engine's first day wherever it moves."""
+    judge, orders = DailyJudge(monitor), Orders()
+    engine.apply(orders.at(local(MARCH_2, 0, 10)))
+    assert not judge.due(engine)
+    engine.apply(orders.at(local(MARCH_2 - timedelta(days=1), 23, 50)))  # within the grace
+    assert engine.first_day == MARCH_2 - timedelta(days=1) and not judge.due(engine)
+    engine.apply(orders.at(local(MARCH_2, 0, 59)))
+    assert not judge.due(engine)
+    engine.apply(orders.at(local(MARCH_2, 1)))  # March 1st is over, grace included
+    assert judge.due(engine)
+    judge.judge(engine)
+    assert monitor.days == [MARCH_2 - timedelta(days=1)] and not judge.due(engine)
+
+
+def _closed_since(judge: DailyJudge, engine: KpiEngine) -> bool:
+    """``due`` by its definition: a day after the last judged (or the first) is over."""
+    closed = judge.closed_until(engine)
+    if closed is None or engine.first_day is None:
+        return False
+    return closed > judge.last_judged if judge.last_judged else closed >= engine.first_day
+
+
 @pytest.fixture(scope="module")
 def simulated() -> list[SalesEvent]:
     return list(simulate(SimulationConfig(seed=3, days=12, scale=0.2)).events)
@@ -204,7 +229,9 @@ def test_a_simulated_stream_judges_every_closed_day_once_in_order(
     records: list[AnomalyRecord] = []
     for event in events:
         engine.apply(event)
-        if judge.due(engine):
+        due = judge.due(engine)
+        assert due == _closed_since(judge, engine), event
+        if due:
             records.extend(judge.judge(engine))
     closed = judge.closed_until(engine)
     assert engine.first_day is not None and closed is not None and engine.as_of is not None
