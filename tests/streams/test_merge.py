@@ -1,6 +1,9 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from streams.merge import PartitionMerge
 
@@ -53,3 +56,33 @@ def test_a_replay_waits_for_a_partition_whose_records_below_its_limit_are_not_fe
     merge.push(1, 2, _t(8), "p1-8 (after the commit)")
     out = [item for _, _, item in merge.release(lambda p: True)]
     assert out == ["p1-1", "p0-5", "p1-7", "p0-9"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 3),
+            st.datetimes(datetime(1970, 1, 2), datetime(2999, 12, 30)),
+            st.integers(-14 * 60, 14 * 60),
+        ),
+        max_size=60,
+    )
+)
+def test_the_release_order_is_the_order_of_the_times_whatever_their_offsets(
+    events: list[tuple[int, datetime, int]],
+) -> None:
+    """Each partition in time order: the merge is the sorted whole, ties in partition then
+    offset order, whatever UTC offset each event was given."""
+    moments = sorted(
+        (moment.replace(tzinfo=timezone(timedelta(minutes=minutes))), partition)
+        for partition, moment, minutes in events
+    )
+    merge: PartitionMerge[datetime] = PartitionMerge((0, 1, 2, 3))
+    expected = []
+    for moment, partition in moments:
+        offset = merge.pushed_next.get(partition, 0)
+        merge.push(partition, offset, moment, moment)
+        expected.append((moment, partition, offset))
+    released = merge.release(lambda p: True)
+    assert [(m, p, o) for p, o, m in released] == sorted(expected)
