@@ -99,8 +99,8 @@ class IngestSettings(_Section):
     dedup_max_ids: int = Field(
         default=2_000_000, ge=1000, description="Bound on remembered ids per worker."
     )
-    #: one Kafka transaction per batch: 5,000 rather than 2,000 ran ingest alone ~25 %
-    #: faster on a backlog and the whole pipeline ~12 % (docs/performance.md, ninth
+    #: one Kafka transaction per batch: 5,000 rather than 2,000 ran ingest alone ~24 %
+    #: faster on a backlog and the whole pipeline ~10 % (docs/performance.md, ninth
     #: round); live traffic fills far smaller batches within ``batch_within_seconds``
     batch_size: int = Field(default=5000, ge=1, le=100_000, description="Events per batch.")
     batch_within_seconds: float = Field(
