@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
 
 import orjson
 
@@ -25,10 +24,11 @@ def publishable(values: Iterable[KpiValue], current: dict[SeriesId, KpiValue]) -
     changed = []
     get = current.get
     for value in values:
-        old = get(value[:4])
+        series_id = value[:4]
+        old = get(series_id)
         if old is None or old[4:] != value[4:]:
             changed.append(value)
-            current[value[:4]] = value
+            current[series_id] = value
     return changed
 
 
@@ -40,13 +40,9 @@ def encode_anomaly(record: AnomalyRecord) -> tuple[bytes, bytes]:
 def encode_value(value: KpiValue, watermark: str | None) -> tuple[bytes, bytes]:
     """Key ``kpi|dimension|key|window`` (compaction keeps the latest), JSON value.
 
-    ``watermark`` comes formatted (``watermark_text``): one publish encodes ~2,300
+    ``watermark`` comes formatted (``KpiEngine.clock``): one publish encodes ~2,300
     values with the same watermark, and formatting it for each was 1.5 µs of 3.8.
     """
     body = value.to_dict()
     body["watermark"] = watermark
     return "|".join(value[:4]).encode(), orjson.dumps(body)
-
-
-def watermark_text(watermark: datetime | None) -> str | None:
-    return watermark.isoformat() if watermark else None

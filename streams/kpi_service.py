@@ -43,7 +43,7 @@ from salespulse.kpis.entities import Series
 from salespulse.settings import Settings
 from streams.kafka_client import high_watermark_reader, partition_ids, stage_clients
 from streams.keyed_batches import KeyedBatches
-from streams.kpi_output import encode_anomaly, encode_value, publishable, watermark_text
+from streams.kpi_output import encode_anomaly, encode_value, publishable
 from streams.merge import PartitionMerge
 from streams.metrics import KpiMetrics
 from streams.stage import STOP_SECONDS, KafkaStage
@@ -373,7 +373,7 @@ class KpiService(KafkaStage):
         touched, self.engine.touched = self.engine.touched, set()
         changed, self._publish_cost = await self._changed_values(sorted(touched))
         watermark = self.engine.watermark
-        stamp = watermark_text(watermark)
+        stamp = self.engine.clock()["watermark"]  # formatted once, not once per value
         outputs = [
             (self.settings.kpi.topic, [encode_value(v, stamp) for v in changed]),
             (self.settings.detectors.topic, [encode_anomaly(a) for a in self._anomalies]),

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta
 from decimal import Decimal
 
 import orjson
 import pytest
 
 from salespulse.kpis import KpiValue
-from streams.kpi_output import encode_value, publishable, watermark_text
+from streams.kpi_output import encode_value, publishable
 
 DAY = date(2026, 3, 2)
 
@@ -59,8 +59,7 @@ def test_other_series_and_windows_are_kept_apart() -> None:
 
 
 def test_a_value_is_keyed_by_its_series_and_carries_the_watermark() -> None:
-    moment = datetime(2026, 3, 2, 23, 59, 30, 250, tzinfo=timezone(timedelta(hours=3)))
-    key, body = encode_value(value(), watermark_text(moment))
+    key, body = encode_value(value(), "2026-03-02T23:59:30.000250+03:00")
     assert key == b"arpu|rep|r1|mtd"
     assert orjson.loads(body) == {
         "kpi": "arpu",
@@ -73,4 +72,4 @@ def test_a_value_is_keyed_by_its_series_and_carries_the_watermark() -> None:
         "denominator": 2,
         "watermark": "2026-03-02T23:59:30.000250+03:00",
     }
-    assert orjson.loads(encode_value(value(), watermark_text(None))[1])["watermark"] is None
+    assert orjson.loads(encode_value(value(), None)[1])["watermark"] is None
